@@ -1,0 +1,194 @@
+"""Reads that shape a page: each decides its page's queries in one place."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from emr.models import AccessLog, Coverage, Patient
+
+_DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y")
+
+
+def _parse_date(token: str) -> datetime.date | None:
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(token, fmt).date()  # noqa: DTZ007 (a date, no time)
+        except ValueError:
+            continue
+    return None
+
+
+def _active_coverages() -> Prefetch:
+    return Prefetch(
+        "coverages",
+        queryset=Coverage.objects.filter(active=True).select_related("payer").order_by("priority"),
+        to_attr="active_coverages",
+    )
+
+
+def patient_list_for_search(
+    *, query: str = "", include_inactive: bool = False
+) -> QuerySet[Patient]:
+    """Patients matching every word of `query`: a name prefix, a date of birth, an MRN or a phone.
+
+    Each kind of word is answered by an index (see Patient.Meta.indexes), so the search
+    stays fast on a large patient table without any Postgres extension.
+    """
+    patients = Patient.objects.alias(
+        last_lower=Lower("last_name"),
+        first_lower=Lower("first_name"),
+        preferred_lower=Lower("preferred_name"),
+    )
+    if not include_inactive:
+        patients = patients.filter(active=True)
+    for token in query.replace(",", " ").split():
+        born = _parse_date(token)
+        digits = re.sub(r"[\s()+.-]", "", token)
+        if born is not None:
+            patients = patients.filter(date_of_birth=born)
+        elif digits.isdigit():
+            condition = Q(phone_mobile_digits__startswith=digits) | Q(
+                phone_home_digits__startswith=digits
+            )
+            if len(digits) <= 12:
+                condition |= Q(mrn=digits.zfill(8))
+            patients = patients.filter(condition)
+        else:
+            word = token.lower()
+            patients = patients.filter(
+                Q(last_lower__startswith=word)
+                | Q(first_lower__startswith=word)
+                | Q(preferred_lower__startswith=word)
+            )
+    return patients.prefetch_related(_active_coverages()).order_by(
+        "last_name", "first_name", "date_of_birth", "pk"
+    )
+
+
+def patient_get_for_chart(*, pk: int) -> Patient:
+    return Patient.objects.prefetch_related(
+        Prefetch(
+            "coverages",
+            queryset=Coverage.objects.select_related("payer").order_by(
+                "-active", "priority", "-effective_from"
+            ),
+        )
+    ).get(pk=pk)
+
+
+def recent_patients(*, limit: int = 8) -> QuerySet[Patient]:
+    return Patient.objects.filter(active=True).order_by("-created_at")[:limit]
+
+
+@dataclass
+class FieldChange:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass
+class HistoryEntry:
+    when: datetime.datetime
+    who: str
+    what: str
+    kind: str  # created, changed
+    changes: list[FieldChange] = field(default_factory=list)
+
+
+def _display(record, field_name: str) -> str:
+    model_field = record.instance_type._meta.get_field(field_name)
+    value = getattr(record, model_field.attname, None)
+    if value in (None, ""):
+        return ""
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if model_field.is_relation:
+        related = getattr(record, field_name, None)
+        return str(related) if related is not None else str(value)
+    return str(value)
+
+
+def _entries_for(records, describe) -> list[HistoryEntry]:
+    """Turn one object's historical records (oldest first) into field-level entries."""
+    entries = []
+    previous = None
+    for record in records:
+        who = str(record.history_user) if record.history_user else "system"
+        if previous is None or record.history_type == "+":
+            entries.append(HistoryEntry(record.history_date, who, describe(record), "created"))
+        else:
+            delta = record.diff_against(previous, excluded_fields=["created_at", "updated_at"])
+            changes = [
+                FieldChange(
+                    field=record.instance_type._meta.get_field(change.field).verbose_name,
+                    old=_display(previous, change.field),
+                    new=_display(record, change.field),
+                )
+                for change in delta.changes
+            ]
+            if changes:
+                entries.append(
+                    HistoryEntry(record.history_date, who, describe(record), "changed", changes)
+                )
+        previous = record
+    return entries
+
+
+def patient_history_entries(*, patient: Patient) -> list[HistoryEntry]:
+    """Field-level changes to a patient's demographics and coverage, newest first."""
+    patient_records = list(
+        Patient.history.filter(id=patient.pk)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    coverage_records = (
+        Coverage.history.filter(patient_id=patient.pk)
+        .select_related("history_user", "payer")
+        .order_by("history_date", "history_id")
+    )
+    by_coverage = defaultdict(list)
+    for record in coverage_records:
+        by_coverage[record.id].append(record)
+
+    entries = _entries_for(patient_records, lambda record: "Demographics")
+    for records in by_coverage.values():
+        entries += _entries_for(
+            records, lambda record: f"Coverage: {record.payer} ({record.get_priority_display()})"
+        )
+    entries.sort(key=lambda entry: entry.when, reverse=True)
+    return entries
+
+
+def _start_of_day(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def access_log_list_for_audit(
+    *,
+    user_id: int | None = None,
+    patient_id: int | None = None,
+    action: str = "",
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+) -> QuerySet[AccessLog]:
+    entries = AccessLog.objects.select_related("user", "patient")
+    if user_id:
+        entries = entries.filter(user_id=user_id)
+    if patient_id:
+        entries = entries.filter(patient_id=patient_id)
+    if action:
+        entries = entries.filter(action=action)
+    # Whole days in the clinic's zone, as ranges the timestamp index can answer.
+    if date_from:
+        entries = entries.filter(timestamp__gte=_start_of_day(date_from))
+    if date_to:
+        entries = entries.filter(timestamp__lt=_start_of_day(date_to + datetime.timedelta(days=1)))
+    return entries.order_by("-timestamp", "-pk")

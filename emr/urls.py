@@ -1,0 +1,59 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path
+
+from emr import views
+from emr.forms import LoginForm
+
+# Staff sign in on the app's own page; the admin site sends them there too.
+admin.site.login = login_required(admin.site.login)
+admin.site.site_header = "Clinic EMR administration"
+admin.site.site_title = "Clinic EMR admin"
+
+patient_urls = (
+    [
+        path("", views.patient_list, name="list"),
+        path("new/", views.patient_register, name="register"),
+        path("<int:pk>/", views.patient_detail, name="detail"),
+        path("<int:pk>/edit/", views.patient_edit, name="edit"),
+        path("<int:pk>/deactivate/", views.patient_deactivate, name="deactivate"),
+        path("<int:pk>/reactivate/", views.patient_reactivate, name="reactivate"),
+        path("<int:pk>/history/", views.patient_history, name="history"),
+        path("<int:pk>/face-sheet/", views.face_sheet_request, name="face_sheet"),
+        path("<int:pk>/coverage/new/", views.coverage_add, name="coverage_add"),
+        path(
+            "<int:pk>/coverage/<int:coverage_pk>/edit/", views.coverage_edit, name="coverage_edit"
+        ),
+        path(
+            "<int:pk>/coverage/<int:coverage_pk>/end/",
+            views.coverage_inactivate,
+            name="coverage_inactivate",
+        ),
+    ],
+    "patients",
+)
+
+document_urls = (
+    [
+        path("<int:pk>/", views.document_detail, name="detail"),
+        path("<int:pk>/download/", views.document_download, name="download"),
+    ],
+    "documents",
+)
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(
+            authentication_form=LoginForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("patients/", include(patient_urls)),
+    path("documents/", include(document_urls)),
+    path("audit/access-log/", views.access_log, name="access_log"),
+    path("admin/", admin.site.urls),
+]
