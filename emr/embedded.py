@@ -20,7 +20,7 @@ import socket
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -198,10 +198,8 @@ def stop_redis() -> bool:
         sock.settimeout(5)
         sock.connect(str(REDIS_SOCKET))
         sock.sendall(b"SHUTDOWN NOSAVE\r\n")
-        try:
+        with suppress(OSError):
             sock.recv(16)
-        except OSError:
-            pass
     deadline = time.monotonic() + 10
     while _redis_ping() and time.monotonic() < deadline:
         time.sleep(0.02)

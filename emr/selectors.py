@@ -48,9 +48,14 @@ def patient_list_for_search(
     )
     if not include_inactive:
         patients = patients.filter(active=True)
-    for token in query.replace(",", " ").split():
+    tokens = query.replace(",", " ").split()
+    if re.fullmatch(r"[\d\s()+.-]+", query) and _parse_date(query.strip()) is None:
+        tokens = [query]  # a phone number typed with spaces, e.g. "(312) 555-7788"
+    for token in tokens:
         born = _parse_date(token)
         digits = re.sub(r"[\s()+.-]", "", token)
+        if len(digits) == 11 and digits.startswith("1"):
+            digits = digits[1:]  # a leading US country code
         if born is not None:
             patients = patients.filter(date_of_birth=born)
         elif digits.isdigit():

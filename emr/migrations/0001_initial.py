@@ -6,11 +6,12 @@ import django.contrib.postgres.indexes
 import django.db.models.deletion
 import django.db.models.functions.text
 import django.utils.timezone
-import emr.models
-import emr.validators
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
+
+import emr.models
+import emr.validators
 
 
 class Migration(migrations.Migration):

@@ -1,0 +1,17 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from emr.demo import DEMO_USERS, seed_core
+
+
+class Command(BaseCommand):
+    help = "Create a realistic small demo clinic (idempotent: running it again adds nothing)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--patients", type=int, default=200)
+
+    def handle(self, *args, patients: int, **options):
+        seed_core(patients=patients)
+        self.stdout.write(self.style.SUCCESS("Demo clinic ready. Logins (password %r):" % settings.DEMO_PASSWORD))
+        for username, first, last, role in DEMO_USERS:
+            self.stdout.write(f"  {username:<12} {role}")
