@@ -126,7 +126,8 @@ def _entries_for(records, describe) -> list[HistoryEntry]:
     entries = []
     previous = None
     for record in records:
-        who = str(record.history_user) if record.history_user else "system"
+        user = record.history_user
+        who = f"{user.get_full_name() or user.username} ({user.username})" if user else "system"
         if previous is None or record.history_type == "+":
             entries.append(HistoryEntry(record.history_date, who, describe(record), "created"))
         else:

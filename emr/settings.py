@@ -149,8 +149,9 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
-# Documents are served only through a view that checks the role and logs the download.
-MEDIA_URL = None
+# No URL route serves media: documents are downloaded only through a view that checks the
+# role and writes the access log. (Django's test live server alone serves this prefix.)
+MEDIA_URL = "/media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
