@@ -244,6 +244,10 @@ class Patient(Address, TimeStampedModel):
                 OpClass(Lower("first_name"), name="varchar_pattern_ops"),
                 name="patient_first_name_prefix",
             ),
+            models.Index(
+                OpClass(Lower("preferred_name"), name="varchar_pattern_ops"),
+                name="patient_preferred_name_prefix",
+            ),
             models.Index(fields=["date_of_birth"], name="patient_dob"),
             models.Index(
                 OpClass(F("phone_mobile_digits"), name="varchar_pattern_ops"),
