@@ -46,20 +46,130 @@ PAYERS = [
     ("Medicare Part B (Illinois)", "06102", "PO Box 6475", "Indianapolis", "IN", "46206"),
 ]
 
-FIRST_NAMES_F = ["Maria", "Linda", "Aisha", "Emily", "Sofia", "Grace", "Mei", "Olivia", "Fatima", "Hannah",
-                 "Chloe", "Ava", "Isabel", "Nora", "Yara", "Leah", "Zoe", "Ruth", "Keisha", "Ana"]
-FIRST_NAMES_M = ["James", "Carlos", "Wei", "Ahmed", "Daniel", "Noah", "Liam", "Samuel", "Jamal", "Ethan",
-                 "Lucas", "Omar", "Ivan", "Mateo", "Kenji", "Arjun", "Owen", "Elijah", "Tyrone", "Diego"]
-LAST_NAMES = ["Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez",
-              "Martinez", "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore",
-              "Jackson", "Martin", "Lee", "Perez", "Thompson", "White", "Harris", "Sanchez", "Clark", "Ramirez",
-              "Lewis", "Robinson", "Walker", "Young", "Allen", "King", "Wright", "Scott", "Nguyen", "Hill",
-              "Flores", "Green", "Adams", "Nelson", "Baker", "Hall", "Rivera", "Campbell", "Mitchell", "Carter",
-              "Patel", "Kim", "Chen", "Okafor", "Schmidt", "Kowalski", "O'Brien", "Murphy"]
-STREETS = ["Maple St", "Oak Ave", "Lincoln Blvd", "Washington St", "Cedar Ln", "Elm St", "Park Ave",
-           "Sunset Dr", "Lakeview Rd", "Walnut St", "Jefferson Ave", "Prairie Rd"]
-CITIES = [("Springfield", "62701"), ("Springfield", "62704"), ("Chatham", "62629"), ("Rochester", "62563"),
-          ("Sherman", "62684"), ("Riverton", "62561")]
+FIRST_NAMES_F = [
+    "Maria",
+    "Linda",
+    "Aisha",
+    "Emily",
+    "Sofia",
+    "Grace",
+    "Mei",
+    "Olivia",
+    "Fatima",
+    "Hannah",
+    "Chloe",
+    "Ava",
+    "Isabel",
+    "Nora",
+    "Yara",
+    "Leah",
+    "Zoe",
+    "Ruth",
+    "Keisha",
+    "Ana",
+]
+FIRST_NAMES_M = [
+    "James",
+    "Carlos",
+    "Wei",
+    "Ahmed",
+    "Daniel",
+    "Noah",
+    "Liam",
+    "Samuel",
+    "Jamal",
+    "Ethan",
+    "Lucas",
+    "Omar",
+    "Ivan",
+    "Mateo",
+    "Kenji",
+    "Arjun",
+    "Owen",
+    "Elijah",
+    "Tyrone",
+    "Diego",
+]
+LAST_NAMES = [
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Gonzalez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Perez",
+    "Thompson",
+    "White",
+    "Harris",
+    "Sanchez",
+    "Clark",
+    "Ramirez",
+    "Lewis",
+    "Robinson",
+    "Walker",
+    "Young",
+    "Allen",
+    "King",
+    "Wright",
+    "Scott",
+    "Nguyen",
+    "Hill",
+    "Flores",
+    "Green",
+    "Adams",
+    "Nelson",
+    "Baker",
+    "Hall",
+    "Rivera",
+    "Campbell",
+    "Mitchell",
+    "Carter",
+    "Patel",
+    "Kim",
+    "Chen",
+    "Okafor",
+    "Schmidt",
+    "Kowalski",
+    "O'Brien",
+    "Murphy",
+]
+STREETS = [
+    "Maple St",
+    "Oak Ave",
+    "Lincoln Blvd",
+    "Washington St",
+    "Cedar Ln",
+    "Elm St",
+    "Park Ave",
+    "Sunset Dr",
+    "Lakeview Rd",
+    "Walnut St",
+    "Jefferson Ave",
+    "Prairie Rd",
+]
+CITIES = [
+    ("Springfield", "62701"),
+    ("Springfield", "62704"),
+    ("Chatham", "62629"),
+    ("Rochester", "62563"),
+    ("Sherman", "62684"),
+    ("Riverton", "62561"),
+]
 LANGUAGES = ["English"] * 16 + ["Spanish", "Spanish", "Mandarin", "Arabic"]
 
 
@@ -99,10 +209,17 @@ def seed_core(*, patients: int = 200, rng: random.Random | None = None) -> dict:
             "timezone": settings.TIME_ZONE,
         },
     )
-    users = {username: _user(username, first, last, role) for username, first, last, role in DEMO_USERS}
+    users = {
+        username: _user(username, first, last, role) for username, first, last, role in DEMO_USERS
+    }
     Provider.objects.get_or_create(
         user=users["clinician"],
-        defaults={"npi": _npi(12345678), "credentials": "MD", "taxonomy": "207Q00000X", "color": "#0d6efd"},
+        defaults={
+            "npi": _npi(12345678),
+            "credentials": "MD",
+            "taxonomy": "207Q00000X",
+            "color": "#0d6efd",
+        },
     )
     for index, (username, first, last, credentials, color) in enumerate(OTHER_PROVIDERS):
         user = _user(username, first, last, "clinician")
@@ -119,7 +236,13 @@ def seed_core(*, patients: int = 200, rng: random.Random | None = None) -> dict:
     for name, payer_id, street, city, state, postal in PAYERS:
         payer, _ = Payer.objects.get_or_create(
             payer_id=payer_id,
-            defaults={"name": name, "address_line1": street, "city": city, "state": state, "postal_code": postal},
+            defaults={
+                "name": name,
+                "address_line1": street,
+                "city": city,
+                "state": state,
+                "postal_code": postal,
+            },
         )
         payers.append(payer)
 
@@ -146,7 +269,9 @@ def seed_core(*, patients: int = 200, rng: random.Random | None = None) -> dict:
                 "postal_code": postal,
                 "preferred_language": rng.choice(LANGUAGES),
                 "emergency_contact_name": f"{rng.choice(FIRST_NAMES_F + FIRST_NAMES_M)} {last}",
-                "emergency_contact_relationship": rng.choice(["Spouse", "Parent", "Sibling", "Friend"]),
+                "emergency_contact_relationship": rng.choice(
+                    ["Spouse", "Parent", "Sibling", "Friend"]
+                ),
                 "emergency_contact_phone": f"217-555-{6000 + index:04d}",
             },
             allow_duplicate=True,

@@ -206,26 +206,35 @@ def stop_redis() -> bool:
     return True
 
 
+def start_missing(names: set[str] = frozenset({"postgres", "redis"})) -> list[str]:
+    """Start the embedded servers that are needed and not running; return those started."""
+    started = []
+    if "postgres" in names and not os.environ.get("DATABASE_URL"):
+        if not postgres_running():
+            started.append("postgres")
+        ensure_postgres()
+    if "redis" in names and not os.environ.get("CELERY_BROKER_URL"):
+        if not redis_running():
+            started.append("redis")
+        ensure_redis()
+    return started
+
+
+def stop(names) -> None:
+    if "redis" in names and stop_redis():
+        print("stopped embedded Redis", file=sys.stderr)
+    if "postgres" in names and stop_postgres():
+        print("stopped embedded Postgres", file=sys.stderr)
+
+
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "status"
     names = set(argv[1:]) or {"postgres", "redis"}
     if command == "up":
-        started = []
-        if "postgres" in names and "DATABASE_URL" not in os.environ:
-            if not postgres_running():
-                started.append("postgres")
-            ensure_postgres()
-        if "redis" in names and "CELERY_BROKER_URL" not in os.environ:
-            if not redis_running():
-                started.append("redis")
-            ensure_redis()
-        print(" ".join(started))
+        print(" ".join(start_missing(names)))
         return 0
     if command == "down":
-        if "redis" in names and stop_redis():
-            print("stopped embedded Redis", file=sys.stderr)
-        if "postgres" in names and stop_postgres():
-            print("stopped embedded Postgres", file=sys.stderr)
+        stop(names)
         return 0
     if command == "status":
         print(f"postgres: {'running' if postgres_running() else 'stopped'} ({PG_DIR})")

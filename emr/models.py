@@ -49,6 +49,10 @@ class User(AbstractUser):
             self._role_names = set(self.groups.values_list("name", flat=True))
         return self._role_names
 
+    @property
+    def role_label(self) -> str:
+        return Role(self.primary_role).label if self.primary_role else ""
+
     def has_role(self, role: str) -> bool:
         return role in self.role_names
 

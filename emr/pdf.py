@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.template.loader import render_to_string
 
 # An address that resolves nowhere; only URLs under it (static files) are served.
@@ -24,15 +25,25 @@ def _fetcher_class():
             if not url.startswith(prefix):
                 raise ValueError(f"PDFs may only load the app's static files, not {url!r}")
             relative = url[len(prefix) :].split("?", 1)[0].split("#", 1)[0]
-            found = finders.find(relative)
-            if not found:
-                raise ValueError(f"no static file {relative!r}")
-            content_type = mimetypes.guess_type(found)[0] or "application/octet-stream"
+            content_type = mimetypes.guess_type(relative)[0] or "application/octet-stream"
             return URLFetcherResponse(
-                url, body=Path(found).read_bytes(), headers={"Content-Type": content_type}
+                url, body=_static_bytes(relative), headers={"Content-Type": content_type}
             )
 
     return StaticOnlyFetcher
+
+
+def _static_bytes(relative: str) -> bytes:
+    if ".." in relative.split("/") or relative.startswith("/"):
+        raise ValueError(f"refusing static path {relative!r}")
+    # Collected (and, in production, hashed) files first; the app's static dirs otherwise.
+    if staticfiles_storage.exists(relative):
+        with staticfiles_storage.open(relative) as handle:
+            return handle.read()
+    found = finders.find(relative)
+    if not found:
+        raise ValueError(f"no static file {relative!r}")
+    return Path(found).read_bytes()
 
 
 def render_pdf(template_name: str, context: dict) -> bytes:

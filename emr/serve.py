@@ -1,8 +1,9 @@
 """`make run`: embedded servers, migrations, demo data on first run, then web + worker.
 
 Runs in the foreground; Ctrl-C stops the web server and the worker (honcho), then the
-embedded Postgres and Redis. With DATABASE_URL / CELERY_BROKER_URL set, those servers
-are left alone.
+embedded Postgres and Redis that this run started. Servers that were already running
+(another `make run`, a `make test`) are left to whoever started them, and with
+DATABASE_URL / CELERY_BROKER_URL set no embedded server is touched.
 """
 
 import os
@@ -28,12 +29,21 @@ def manage(*args: str, capture: bool = False) -> str:
 
 
 def main() -> int:
+    started = embedded.start_missing()
+    try:
+        return serve()
+    finally:
+        embedded.stop(started)
+
+
+def serve() -> int:
     port = os.environ.get("PORT", "8000")
     os.environ["PORT"] = port
-    embedded.main(["up"])
     manage("migrate", "--noinput", "-v", "0")
     manage("collectstatic", "--noinput", "-v", "0")
-    first_run = manage("shell", "-c", "from emr.models import User; print(User.objects.exists())", capture=True)
+    first_run = manage(
+        "shell", "-c", "from emr.models import User; print(User.objects.exists())", capture=True
+    )
     if first_run.strip().endswith("False"):
         print("First run: loading demo data…", flush=True)
         manage("seed_demo")
@@ -57,8 +67,6 @@ def main() -> int:
         except subprocess.TimeoutExpired:
             honcho.send_signal(signal.SIGTERM)
             return honcho.wait()
-    finally:
-        embedded.main(["down"])
 
 
 if __name__ == "__main__":

@@ -6,14 +6,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('emr', '0003_roles'),
+        ("emr", "0003_roles"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='patient',
-            index=models.Index(django.contrib.postgres.indexes.OpClass(django.db.models.functions.text.Lower('preferred_name'), name='varchar_pattern_ops'), name='patient_preferred_name_prefix'),
+            model_name="patient",
+            index=models.Index(
+                django.contrib.postgres.indexes.OpClass(
+                    django.db.models.functions.text.Lower("preferred_name"),
+                    name="varchar_pattern_ops",
+                ),
+                name="patient_preferred_name_prefix",
+            ),
         ),
     ]

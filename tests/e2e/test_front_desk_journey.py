@@ -15,7 +15,9 @@ def log_in(page: Page, live_server, username: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def test_front_desk_registers_a_patient_and_finds_them_by_search(page: Page, live_server, front_desk):
+def test_front_desk_registers_a_patient_and_finds_them_by_search(
+    page: Page, live_server, front_desk
+):
     log_in(page, live_server, front_desk.username)
     page.get_by_role("link", name="Register patient").first.click()
 
@@ -26,8 +28,12 @@ def test_front_desk_registers_a_patient_and_finds_them_by_search(page: Page, liv
     page.get_by_label("Mobile phone").fill("217-555-0142")
     page.get_by_role("button", name="Register patient").click()
 
-    expect(page.get_by_role("heading", name=re.compile("Featherstonehaugh, Imogen"))).to_be_visible()
-    expect(page.get_by_text(re.compile(r"Registered Imogen Featherstonehaugh, MRN \d{8}"))).to_be_visible()
+    expect(
+        page.get_by_role("heading", name=re.compile("Featherstonehaugh, Imogen"))
+    ).to_be_visible()
+    expect(
+        page.get_by_text(re.compile(r"Registered Imogen Featherstonehaugh, MRN \d{8}"))
+    ).to_be_visible()
 
     page.get_by_role("link", name="Patients", exact=True).click()
     page.get_by_label("Search patients").fill("feath")

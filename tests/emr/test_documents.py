@@ -39,7 +39,9 @@ def test_face_sheet_is_rendered_by_a_real_worker_and_downloaded_with_a_log_entry
 
     document = _wait_until_done(document)
     assert document.status == DocumentStatus.READY, document.error
-    status_html = client.get(document.get_absolute_url(), headers={"HX-Request": "true"}).content.decode()
+    status_html = client.get(
+        document.get_absolute_url(), headers={"HX-Request": "true"}
+    ).content.decode()
     assert "Download" in status_html
 
     download = client.get(reverse("documents:download", args=[document.pk]))
@@ -49,20 +51,30 @@ def test_face_sheet_is_rendered_by_a_real_worker_and_downloaded_with_a_log_entry
     text = _pdf_text(content)
     assert "Okonkwo-Smith, Beatriz" in text
     assert coverage.member_id in text
-    assert AccessLog.objects.filter(action="download", patient=patient, user=front_desk).count() == 1
+    assert (
+        AccessLog.objects.filter(action="download", patient=patient, user=front_desk).count() == 1
+    )
 
 
 @pytest.mark.django_db
-def test_pending_document_page_polls_until_ready(client, front_desk, patient, django_capture_on_commit_callbacks):
+def test_pending_document_page_polls_until_ready(
+    client, front_desk, patient, django_capture_on_commit_callbacks
+):
     client.force_login(front_desk)
     with django_capture_on_commit_callbacks(execute=False):
         document = services.document_request(
-            kind=DocumentKind.FACE_SHEET, owner=patient, patient=patient, title="Face sheet", requested_by=front_desk
+            kind=DocumentKind.FACE_SHEET,
+            owner=patient,
+            patient=patient,
+            title="Face sheet",
+            requested_by=front_desk,
         )
 
     pending_html = client.get(document.get_absolute_url()).content.decode()
     services.document_render(document_id=document.pk)
-    ready_html = client.get(document.get_absolute_url(), headers={"HX-Request": "true"}).content.decode()
+    ready_html = client.get(
+        document.get_absolute_url(), headers={"HX-Request": "true"}
+    ).content.decode()
 
     assert 'hx-trigger="every 1s"' in pending_html
     assert "hx-trigger" not in ready_html
@@ -73,7 +85,11 @@ def test_pending_document_page_polls_until_ready(client, front_desk, patient, dj
 def test_rendering_twice_keeps_one_file(patient, front_desk, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
         document = services.document_request(
-            kind=DocumentKind.FACE_SHEET, owner=patient, patient=patient, title="Face sheet", requested_by=front_desk
+            kind=DocumentKind.FACE_SHEET,
+            owner=patient,
+            patient=patient,
+            title="Face sheet",
+            requested_by=front_desk,
         )
 
     first = services.document_render(document_id=document.pk)
@@ -89,7 +105,11 @@ def test_pdf_shows_markup_in_patient_data_as_text(front_desk, django_capture_on_
     patient = PatientFactory(first_name="<b>Robert</b>", last_name="Tables")
     with django_capture_on_commit_callbacks(execute=False):
         document = services.document_request(
-            kind=DocumentKind.FACE_SHEET, owner=patient, patient=patient, title="Face sheet", requested_by=front_desk
+            kind=DocumentKind.FACE_SHEET,
+            owner=patient,
+            patient=patient,
+            title="Face sheet",
+            requested_by=front_desk,
         )
 
     document = services.document_render(document_id=document.pk)
@@ -115,10 +135,16 @@ def test_unknown_document_kind_is_visible_to_nobody(client_as, patient):
 
 
 @pytest.mark.django_db
-def test_failed_render_is_marked_failed_with_its_error(patient, front_desk, django_capture_on_commit_callbacks):
+def test_failed_render_is_marked_failed_with_its_error(
+    patient, front_desk, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False):
         document = services.document_request(
-            kind=DocumentKind.FACE_SHEET, owner=patient, patient=patient, title="Face sheet", requested_by=front_desk
+            kind=DocumentKind.FACE_SHEET,
+            owner=patient,
+            patient=patient,
+            title="Face sheet",
+            requested_by=front_desk,
         )
 
     services.document_mark_failed(document_id=document.pk, error="RuntimeError: out of paper")
@@ -126,3 +152,19 @@ def test_failed_render_is_marked_failed_with_its_error(patient, front_desk, djan
     document.refresh_from_db()
     assert document.status == DocumentStatus.FAILED
     assert "out of paper" in document.error
+
+
+def test_pdf_fetcher_serves_static_files_and_nothing_else():
+    from emr.pdf import PDF_BASE_URL, _fetcher_class
+
+    fetcher = _fetcher_class()()
+
+    css = fetcher(PDF_BASE_URL + "static/css/print.css")
+    assert b"@page" in css.read()
+    for url in [
+        "https://example.com/x.css",
+        "file:///etc/passwd",
+        PDF_BASE_URL + "static/../../etc/passwd",
+    ]:
+        with pytest.raises(ValueError):
+            fetcher(url)

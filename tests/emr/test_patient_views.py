@@ -45,7 +45,9 @@ def test_front_desk_registers_a_patient_with_a_new_mrn(client_as):
 def test_registration_with_a_future_birth_date_is_refused_and_nothing_saved(client_as):
     client = client_as("front_desk")
 
-    response = client.post(reverse("patients:register"), {**VALID_PATIENT, "date_of_birth": "2999-01-01"})
+    response = client.post(
+        reverse("patients:register"), {**VALID_PATIENT, "date_of_birth": "2999-01-01"}
+    )
 
     assert response.status_code == 200
     assert "Date of birth cannot be in the future." in response.content.decode()
@@ -75,10 +77,14 @@ def test_registration_bad_input_shows_message_and_saves_nothing(client_as, field
 
 def test_registration_of_same_name_and_birth_date_warns_then_allows_when_confirmed(client_as):
     client = client_as("front_desk")
-    existing = PatientFactory(first_name="Ada", last_name="Lovelace", date_of_birth=datetime.date(1985, 12, 10))
+    existing = PatientFactory(
+        first_name="Ada", last_name="Lovelace", date_of_birth=datetime.date(1985, 12, 10)
+    )
 
     warned = client.post(reverse("patients:register"), VALID_PATIENT)
-    confirmed = client.post(reverse("patients:register"), {**VALID_PATIENT, "confirm_new_patient": "on"})
+    confirmed = client.post(
+        reverse("patients:register"), {**VALID_PATIENT, "confirm_new_patient": "on"}
+    )
 
     assert "Possible duplicate" in warned.content.decode()
     assert existing.mrn in warned.content.decode()
@@ -121,8 +127,18 @@ def test_chart_output_is_escaped(client_as):
     ],
 )
 def test_search_by_name_fragment_birth_date_and_phone(client_as, query, expected):
-    PatientFactory(first_name="Maria", last_name="Gonzalez", date_of_birth=datetime.date(1975, 3, 14), phone_mobile="312-555-7788")
-    PatientFactory(first_name="John", last_name="Smith", date_of_birth=datetime.date(1960, 1, 2), phone_mobile="217-555-0001")
+    PatientFactory(
+        first_name="Maria",
+        last_name="Gonzalez",
+        date_of_birth=datetime.date(1975, 3, 14),
+        phone_mobile="312-555-7788",
+    )
+    PatientFactory(
+        first_name="John",
+        last_name="Smith",
+        date_of_birth=datetime.date(1960, 1, 2),
+        phone_mobile="217-555-0001",
+    )
     client = client_as("front_desk")
 
     response = client.get(reverse("patients:list"), {"q": query})
@@ -151,7 +167,9 @@ def test_inactive_patients_are_hidden_unless_asked_for(client_as):
     assert len(with_inactive.context["page"]) == 1
 
 
-def test_search_results_query_count_does_not_grow_with_rows(client_as, django_assert_max_num_queries):
+def test_search_results_query_count_does_not_grow_with_rows(
+    client_as, django_assert_max_num_queries
+):
     client = client_as("front_desk")
     for _ in range(30):
         CoverageFactory()

@@ -10,7 +10,18 @@ from emr.selectors import patient_list_for_search
 
 pytestmark = pytest.mark.django_db
 
-SURNAMES = ["Smith", "Johnson", "Nguyen", "Garcia", "Okafor", "Kowalski", "Patel", "Brown", "Lee", "Haddad"]
+SURNAMES = [
+    "Smith",
+    "Johnson",
+    "Nguyen",
+    "Garcia",
+    "Okafor",
+    "Kowalski",
+    "Patel",
+    "Brown",
+    "Lee",
+    "Haddad",
+]
 
 
 @pytest.fixture
@@ -42,7 +53,14 @@ def _plan(queryset) -> str:
 
 def test_search_uses_an_index_not_a_table_scan(hundred_thousand_patients):
     # name prefix, first name, phone, MRN, date of birth, and a combination
-    for query in ["smith12", "first777", "2170045678", "00045678", "1960-05-01", "nguyen 1960-05-01"]:
+    for query in [
+        "smith12",
+        "first777",
+        "2170045678",
+        "00045678",
+        "1960-05-01",
+        "nguyen 1960-05-01",
+    ]:
         plan = _plan(patient_list_for_search(query=query))
 
         assert "Seq Scan on emr_patient" not in plan, f"{query}: {plan}"

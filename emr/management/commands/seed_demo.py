@@ -12,6 +12,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, patients: int, **options):
         seed_core(patients=patients)
-        self.stdout.write(self.style.SUCCESS("Demo clinic ready. Logins (password %r):" % settings.DEMO_PASSWORD))
-        for username, first, last, role in DEMO_USERS:
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo clinic ready. Logins (password {settings.DEMO_PASSWORD!r}):")
+        )
+        for username, _first, _last, role in DEMO_USERS:
             self.stdout.write(f"  {username:<12} {role}")
