@@ -25,6 +25,13 @@ class UserAdmin(DjangoUserAdmin, NoDeleteHistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
 
+    def get_readonly_fields(self, request, obj=None):
+        # Only a superuser may hand out superuser status or permissions outside the roles.
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += ["is_superuser", "user_permissions"]
+        return readonly
+
     @admin.display(description="roles")
     def role_list(self, user):
         return ", ".join(group.name for group in user.groups.all())

@@ -1,13 +1,22 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.urls import include, path
 
 from emr import views
 from emr.forms import LoginForm
 
-# Staff sign in on the app's own page; the admin site sends them there too.
-admin.site.login = login_required(admin.site.login)
+
+
+def _admin_login(request, extra_context=None):
+    """Staff sign in on the app's own page; the admin site has no login page of its own."""
+    if request.user.is_authenticated:
+        raise PermissionDenied  # signed in, but not staff
+    return redirect_to_login(request.GET.get("next", "/admin/"))
+
+
+admin.site.login = _admin_login
 admin.site.site_header = "Clinic EMR administration"
 admin.site.site_title = "Clinic EMR admin"
 

@@ -1,0 +1,44 @@
+import pytest
+from django.urls import reverse
+
+from emr.models import Patient
+from tests.factories import PatientFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_clinic_admin_cannot_make_anyone_superuser(client, clinic_admin, make_user):
+    target = make_user("front_desk", username="target")
+    client.force_login(clinic_admin)
+
+    response = client.get(reverse("admin:emr_user_change", args=[target.pk]))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'name="is_superuser"' not in html
+    assert 'name="groups"' in html
+
+
+def test_admin_offers_no_delete_for_patients(client, clinic_admin):
+    patient = PatientFactory()
+    client.force_login(clinic_admin)
+
+    response = client.post(reverse("admin:emr_patient_delete", args=[patient.pk]), {"post": "yes"})
+
+    assert response.status_code == 403
+    assert Patient.objects.filter(pk=patient.pk).exists()
+
+
+def test_staff_are_sent_to_the_app_login_page_not_the_admin_one(client):
+    response = client.get(reverse("admin:index"), follow=True)
+
+    assert response.redirect_chain[-1][0] == reverse("login") + "?next=/admin/"
+    assert response.templates[0].name == "registration/login.html"
+
+
+def test_non_admin_roles_cannot_use_the_admin_site(client, front_desk):
+    client.force_login(front_desk)
+
+    response = client.get(reverse("admin:index"))
+
+    assert client.get(response.url).status_code == 403
