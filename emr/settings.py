@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 from emr import embedded
 
@@ -177,6 +178,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Reminders go out the day before, hourly in the daytime; the task is safe to run twice.
+CELERY_BEAT_SCHEDULE = {
+    "send-appointment-reminders": {
+        "task": "scheduling.tasks.send_appointment_reminders",
+        "schedule": crontab(minute=5, hour="8-19"),
+    },
+}
 
 LOGGING = {
     "version": 1,

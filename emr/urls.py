@@ -63,6 +63,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("patients/", include(patient_urls)),
     path("documents/", include(document_urls)),
+    path("schedule/", include("scheduling.urls")),
     path("audit/access-log/", views.access_log, name="access_log"),
     path("admin/", admin.site.urls),
 ]

@@ -53,6 +53,11 @@ def _form_error(form, error: ValidationError) -> None:
 @login_required
 def home(request):
     role = request.user.primary_role
+    # Front desk and clinicians start on their schedules (by URL name: emr imports no app above it).
+    if role == Role.FRONT_DESK:
+        return redirect("scheduling:today")
+    if role == Role.CLINICIAN:
+        return redirect("scheduling:my_day")
     context = {"role": role}
     if role == Role.CLINIC_ADMIN:
         context["role_counts"] = (
