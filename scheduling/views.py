@@ -365,7 +365,11 @@ def appointment_cancel(request, pk: int):
                 f"{appointment.local_start:%m/%d/%Y %H:%M}. The slot is free again.",
             )
             return redirect(_next_url(request, appointment.get_absolute_url()))
-    return render(request, "scheduling/cancel.html", {"form": form, "appointment": appointment})
+    return render(
+        request,
+        "scheduling/cancel.html",
+        {"form": form, "appointment": appointment, "next": _next_url(request, "")},
+    )
 
 
 @require_perms("scheduling.change_appointment", "emr.view_patient")
