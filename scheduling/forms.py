@@ -184,9 +184,6 @@ class DayForm(forms.Form):
     """The date (and providers) a calendar shows; bad values fall back to today."""
 
     date = forms.DateField(required=False, widget=DateInput())
-    provider = forms.ModelMultipleChoiceField(
-        queryset=Provider.objects.filter(active=True), required=False
-    )
 
     def day(self) -> datetime.date:
         if self.is_valid() and self.cleaned_data["date"]:
@@ -194,6 +191,5 @@ class DayForm(forms.Form):
         return timezone.localdate()
 
     def provider_ids(self) -> list[int]:
-        if self.is_valid():
-            return [provider.pk for provider in self.cleaned_data["provider"]]
-        return []
+        # Checked against the active providers by the views, which load them anyway.
+        return [int(value) for value in self.data.getlist("provider") if value.isdigit()]

@@ -106,11 +106,12 @@ def week_view(request):
     day = form.day()
     all_providers = selectors.provider_list_for_schedule()
     provider_ids = form.provider_ids()
-    own = _own_provider(request.user)
-    provider = next(
-        (p for p in all_providers if p.pk in provider_ids),
-        next((p for p in all_providers if own and p.pk == own.pk), None),
-    ) or (all_providers[0] if all_providers else None)
+    # The chosen provider, else the user's own calendar, else the first one.
+    provider = (
+        next((p for p in all_providers if p.pk in provider_ids), None)
+        or next((p for p in all_providers if p.user_id == request.user.pk), None)
+        or (all_providers[0] if all_providers else None)
+    )
     grid = selectors.schedule_grid_for_week(provider=provider, day=day) if provider else None
     week = selectors.week_days(day)
     context = {
@@ -199,7 +200,9 @@ def _selected_patient(form) -> Patient | None:
 @require_perms("scheduling.add_appointment")
 @require_http_methods(["GET", "POST"])
 def book(request):
-    form = BookingForm(request.POST or None, initial=_booking_initial(request))
+    form = BookingForm(
+        request.POST if request.method == "POST" else None, initial=_booking_initial(request)
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -321,7 +324,7 @@ def appointment_reschedule(request, pk: int):
         "date": appointment.local_start.date(),
         "time": appointment.local_start.time(),
     }
-    form = RescheduleForm(request.POST or None, initial=initial)
+    form = RescheduleForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -350,7 +353,7 @@ def appointment_cancel(request, pk: int):
     appointment = get_object_or_404(
         Appointment.objects.select_related("patient", "provider__user", "appointment_type"), pk=pk
     )
-    form = CancelForm(request.POST or None)
+    form = CancelForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.appointment_cancel(
@@ -380,7 +383,7 @@ def appointment_check_in(request, pk: int):
         Appointment.objects.select_related("patient", "provider__user", "appointment_type"), pk=pk
     )
     patient = appointment.patient
-    form = CheckInForm(request.POST or None, patient=patient)
+    form = CheckInForm(request.POST if request.method == "POST" else None, patient=patient)
     if request.method == "POST" and form.is_valid():
         try:
             services.appointment_check_in(
