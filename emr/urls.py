@@ -64,6 +64,7 @@ urlpatterns = [
     path("patients/", include(patient_urls)),
     path("documents/", include(document_urls)),
     path("schedule/", include("scheduling.urls")),
+    path("charting/", include("charting.urls")),
     path("audit/access-log/", views.access_log, name="access_log"),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,363 @@
+"""Reads that shape the charting pages; each decides its page's queries in one place."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db.models import Case, F, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Length
+from django.utils import timezone
+
+from charting.models import (
+    Addendum,
+    Allergy,
+    ChartItemStatus,
+    ClinicalNote,
+    DiagnosisCode,
+    Encounter,
+    EncounterDiagnosis,
+    EncounterStatus,
+    FeeScheduleEntry,
+    Medication,
+    NoteTemplate,
+    Problem,
+    ProcedureLine,
+    Vitals,
+)
+from emr.models import Patient, Provider
+
+# Codes a family practice uses every day: they come first among equally good matches, so that
+# "hypertension" offers I10 before portal or neonatal hypertension.
+COMMON_CODES = [
+    "I10",
+    "E11.9",
+    "E11.65",
+    "E78.5",
+    "E78.2",
+    "E66.9",
+    "E03.9",
+    "J06.9",
+    "J02.9",
+    "J01.90",
+    "J20.9",
+    "J45.909",
+    "J44.9",
+    "N39.0",
+    "M54.50",
+    "M25.561",
+    "R05.9",
+    "R51.9",
+    "R10.9",
+    "R07.9",
+    "K21.9",
+    "F41.1",
+    "F32.A",
+    "F41.9",
+    "G47.00",
+    "G43.909",
+    "Z00.00",
+    "Z00.01",
+    "Z00.129",
+    "Z23",
+    "Z79.4",
+    "Z71.3",
+    "L30.9",
+    "B34.9",
+    "H66.90",
+    "R73.03",
+    "D64.9",
+    "E55.9",
+    "I48.91",
+    "I25.10",
+]
+
+SEARCH_LIMIT = 20
+_CODE_TOKEN = re.compile(r"^[A-Za-z][0-9][0-9A-Za-z]?(\.?[0-9A-Za-z]{0,4})?$")
+_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
+def diagnosis_code_search(
+    *, query: str, billable_only: bool = False, limit: int = SEARCH_LIMIT
+) -> list[DiagnosisCode]:
+    """ICD-10-CM codes matching every word of `query` as you type it.
+
+    A word shaped like a code (E11, e11.6, E1165) matches code prefixes, through the
+    varchar_pattern_ops index on the dotless code; other words match the start of words of
+    the description, through the GIN index on its full-text vector (no extension needed).
+    """
+    code_prefixes, words = [], []
+    for token in query.split():
+        if _CODE_TOKEN.match(token) and any(character.isdigit() for character in token):
+            code_prefixes.append(token.replace(".", "").upper())
+        else:
+            words += [word.lower() for word in _WORD.findall(token)]
+    if not code_prefixes and not words:
+        return []
+    codes = DiagnosisCode.objects.all()
+    for prefix in code_prefixes:
+        codes = codes.filter(code_compact__startswith=prefix)
+    if billable_only:
+        codes = codes.filter(billable=True)
+    common = Case(
+        When(code__in=COMMON_CODES, then=Value(1)), default=Value(0), output_field=IntegerField()
+    )
+    if words:
+        text = SearchQuery(
+            " & ".join(f"{word}:*" for word in words), config="english", search_type="raw"
+        )
+        codes = (
+            codes.filter(search_vector=text)
+            .annotate(rank=SearchRank(F("search_vector"), text, normalization=2), common=common)
+            .order_by("-billable", "-common", "-rank", Length("description"), "code")
+        )
+    else:
+        codes = codes.annotate(common=common).order_by(
+            Length("code_compact"), "-common", "-billable", "code"
+        )
+    return list(codes[:limit])
+
+
+# --- Encounter page -------------------------------------------------------------------------
+
+
+def encounter_get_for_page(*, pk: int) -> Encounter:
+    """An encounter with everything its page shows, in a fixed number of queries."""
+    return (
+        Encounter.objects.select_related(
+            "patient",
+            "provider__user",
+            "appointment__appointment_type",
+            "signed_by",
+            "note__template",
+        )
+        .prefetch_related(
+            Prefetch("vitals", queryset=Vitals.objects.order_by("taken_at", "pk")),
+            Prefetch(
+                "diagnoses",
+                queryset=EncounterDiagnosis.objects.select_related("code").order_by("rank"),
+            ),
+            Prefetch(
+                "procedures",
+                queryset=ProcedureLine.objects.select_related("fee_schedule_entry").order_by("pk"),
+            ),
+            Prefetch(
+                "addenda", queryset=Addendum.objects.select_related("author").order_by("signed_at")
+            ),
+        )
+        .get(pk=pk)
+    )
+
+
+def note_of(encounter: Encounter) -> ClinicalNote | None:
+    try:
+        return encounter.note
+    except ClinicalNote.DoesNotExist:
+        return None
+
+
+def note_template_list_for_picker() -> QuerySet[NoteTemplate]:
+    return NoteTemplate.objects.filter(active=True).order_by("name")
+
+
+def fee_schedule_list_for_picker() -> QuerySet[FeeScheduleEntry]:
+    return FeeScheduleEntry.objects.filter(active=True).order_by("code_system", "code")
+
+
+def fee_schedule_list_for_page() -> QuerySet[FeeScheduleEntry]:
+    return FeeScheduleEntry.objects.order_by("-active", "code_system", "code")
+
+
+def encounter_list_for_provider_unsigned(*, provider: Provider) -> QuerySet[Encounter]:
+    return (
+        Encounter.objects.filter(provider=provider, status=EncounterStatus.OPEN)
+        .select_related("patient")
+        .order_by("date_of_service", "pk")
+    )
+
+
+# --- Patient chart --------------------------------------------------------------------------
+
+
+def allergy_list_for_banner(*, patient_id: int) -> list[Allergy]:
+    return list(
+        Allergy.objects.filter(patient_id=patient_id, status=ChartItemStatus.ACTIVE).order_by(
+            "-severity", "substance"
+        )
+    )
+
+
+def allergy_list_for_patient(*, patient: Patient) -> QuerySet[Allergy]:
+    return Allergy.objects.filter(patient=patient).order_by(
+        Case(When(status=ChartItemStatus.ACTIVE, then=0), default=1), "substance", "pk"
+    )
+
+
+def problem_list_for_patient(*, patient: Patient, active_only: bool = False) -> QuerySet[Problem]:
+    problems = Problem.objects.filter(patient=patient).select_related("code")
+    if active_only:
+        problems = problems.filter(status=ChartItemStatus.ACTIVE)
+    return problems.order_by(
+        Case(When(status=ChartItemStatus.ACTIVE, then=0), default=1), "code_id", "pk"
+    )
+
+
+def medication_list_for_patient(
+    *, patient: Patient, active_only: bool = False
+) -> QuerySet[Medication]:
+    medications = Medication.objects.filter(patient=patient)
+    if active_only:
+        medications = medications.filter(status=ChartItemStatus.ACTIVE)
+    return medications.order_by(
+        Case(When(status=ChartItemStatus.ACTIVE, then=0), default=1), "name", "pk"
+    )
+
+
+def encounter_list_for_timeline(*, patient: Patient) -> QuerySet[Encounter]:
+    """The patient's encounters, newest first, each with its provider and diagnoses."""
+    return (
+        Encounter.objects.filter(patient=patient)
+        .select_related("provider__user")
+        .prefetch_related(
+            Prefetch(
+                "diagnoses",
+                queryset=EncounterDiagnosis.objects.select_related("code").order_by("rank"),
+            )
+        )
+        .order_by("-date_of_service", "-pk")
+    )
+
+
+# --- Vitals trend ---------------------------------------------------------------------------
+
+TREND_POINTS = 24
+
+
+def vitals_list_for_trend(*, patient: Patient, limit: int = TREND_POINTS) -> list[Vitals]:
+    """The latest readings with a blood pressure or a weight, oldest first."""
+    readings = list(
+        Vitals.objects.filter(encounter__patient=patient)
+        .filter(Q(systolic_bp__isnull=False) | Q(weight_kg__isnull=False))
+        .order_by("-taken_at", "-pk")[:limit]
+    )
+    readings.reverse()
+    return readings
+
+
+# --- History --------------------------------------------------------------------------------
+
+
+@dataclass
+class FieldChange:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass
+class HistoryEntry:
+    when: datetime.datetime
+    who: str
+    what: str
+    kind: str  # created, changed, removed
+    changes: list[FieldChange] = field(default_factory=list)
+
+
+def _display(record, field_name: str) -> str:
+    model_field = record.instance_type._meta.get_field(field_name)
+    value = getattr(record, model_field.attname, None)
+    if value in (None, "", []):
+        return ""
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
+def _who(record) -> str:
+    user = record.history_user
+    return f"{user.get_full_name() or user.username} ({user.username})" if user else "system"
+
+
+def _entries_for(records, describe) -> list[HistoryEntry]:
+    """One object's historical records (oldest first) as field-level entries."""
+    entries = []
+    previous = None
+    for record in records:
+        if record.history_type == "-":
+            entries.append(
+                HistoryEntry(record.history_date, _who(record), describe(record), "removed")
+            )
+        elif previous is None or record.history_type == "+":
+            entries.append(
+                HistoryEntry(record.history_date, _who(record), describe(record), "created")
+            )
+        else:
+            delta = record.diff_against(previous, excluded_fields=["created_at", "updated_at"])
+            changes = [
+                FieldChange(
+                    field=str(record.instance_type._meta.get_field(change.field).verbose_name),
+                    old=_display(previous, change.field),
+                    new=_display(record, change.field),
+                )
+                for change in delta.changes
+            ]
+            if changes:
+                entries.append(
+                    HistoryEntry(
+                        record.history_date, _who(record), describe(record), "changed", changes
+                    )
+                )
+        previous = record
+    return entries
+
+
+def _grouped(records) -> list[list]:
+    by_object = defaultdict(list)
+    for record in records:
+        by_object[record.id].append(record)
+    return list(by_object.values())
+
+
+def encounter_history_entries(*, encounter: Encounter) -> list[HistoryEntry]:
+    """Every recorded change to the encounter, its note, vitals, coding and addenda, newest first."""
+    ordering = ("history_date", "history_id")
+    sources = [
+        (
+            Encounter.history.filter(id=encounter.pk),
+            lambda record: "Encounter",
+        ),
+        (
+            ClinicalNote.history.filter(encounter_id=encounter.pk),
+            lambda record: "Note",
+        ),
+        (
+            Vitals.history.filter(encounter_id=encounter.pk),
+            lambda record: f"Vitals {timezone.localtime(record.taken_at):%m/%d/%Y %H:%M}",
+        ),
+        (
+            EncounterDiagnosis.history.filter(encounter_id=encounter.pk),
+            lambda record: f"Diagnosis {record.code_id}",
+        ),
+        (
+            ProcedureLine.history.filter(encounter_id=encounter.pk).select_related(
+                "fee_schedule_entry"
+            ),
+            lambda record: f"Procedure {record.fee_schedule_entry.code}",
+        ),
+        (
+            Addendum.history.filter(encounter_id=encounter.pk),
+            lambda record: "Addendum",
+        ),
+    ]
+    entries: list[HistoryEntry] = []
+    for records, describe in sources:
+        records = records.select_related("history_user").order_by(*ordering)
+        for group in _grouped(records):
+            entries += _entries_for(group, describe)
+    entries.sort(key=lambda entry: entry.when, reverse=True)
+    return entries
