@@ -2,18 +2,26 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from emr.demo import DEMO_USERS, seed_core
+from scheduling.demo import seed_scheduling
 
 
 class Command(BaseCommand):
-    help = "Create a realistic small demo clinic (idempotent: running it again adds nothing)."
+    help = (
+        "Create a realistic small demo clinic: staff, patients, and two weeks of appointments "
+        "around today (idempotent: running it again adds nothing)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--patients", type=int, default=200)
 
     def handle(self, *args, patients: int, **options):
         seed_core(patients=patients)
+        booked = seed_scheduling()
         self.stdout.write(
-            self.style.SUCCESS(f"Demo clinic ready. Logins (password {settings.DEMO_PASSWORD!r}):")
+            self.style.SUCCESS(
+                f"Demo clinic ready ({booked} appointments booked). "
+                f"Logins (password {settings.DEMO_PASSWORD!r}):"
+            )
         )
         for username, _first, _last, role in DEMO_USERS:
             self.stdout.write(f"  {username:<12} {role}")
