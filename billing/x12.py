@@ -145,6 +145,13 @@ class RenderingProvider:
 
 
 @dataclass(frozen=True)
+class ReferringProvider:
+    last_name: str
+    first_name: str
+    npi: str
+
+
+@dataclass(frozen=True)
 class ServiceLine:
     code: str
     charge: Decimal
@@ -169,6 +176,7 @@ class Claim:
     place_of_service: str = "11"
     frequency_code: str = "1"  # 1 original, 7 replacement, 8 void
     original_reference: str = ""  # the payer's claim number of the claim replaced or voided
+    referring_provider: ReferringProvider | None = None
 
     @property
     def total_charge(self) -> Decimal:
@@ -453,6 +461,21 @@ def _claim_segments(w: _Writer, claim: Claim) -> None:
         "HI",
         *[composite("ABK" if index == 0 else "ABF", code) for index, code in enumerate(codes)],
     )
+    # 2310A referring provider
+    referring = claim.referring_provider
+    if referring is not None:
+        w.add(
+            "NM1",
+            "DN",
+            "1",
+            clean(referring.last_name, 60),
+            clean(referring.first_name, 35),
+            "",
+            "",
+            "",
+            "XX",
+            digits(referring.npi),
+        )
     # 2310B rendering provider: a person, so always different from the billing organization.
     rendering = claim.rendering_provider
     w.add(
