@@ -124,32 +124,32 @@ def diagnosis_code_search(
 # --- Encounter page -------------------------------------------------------------------------
 
 
-def encounter_get_for_page(*, pk: int) -> Encounter:
-    """An encounter with everything its page shows, in a fixed number of queries."""
-    return (
-        Encounter.objects.select_related(
-            "patient",
-            "provider__user",
-            "appointment__appointment_type",
-            "signed_by",
-            "note__template",
-        )
-        .prefetch_related(
-            Prefetch("vitals", queryset=Vitals.objects.order_by("taken_at", "pk")),
-            Prefetch(
-                "diagnoses",
-                queryset=EncounterDiagnosis.objects.select_related("code").order_by("rank"),
-            ),
-            Prefetch(
-                "procedures",
-                queryset=ProcedureLine.objects.select_related("fee_schedule_entry").order_by("pk"),
-            ),
-            Prefetch(
-                "addenda", queryset=Addendum.objects.select_related("author").order_by("signed_at")
-            ),
-        )
-        .get(pk=pk)
+def encounter_queryset_for_page() -> QuerySet[Encounter]:
+    """Encounters with everything their page shows, in a fixed number of queries."""
+    return Encounter.objects.select_related(
+        "patient",
+        "provider__user",
+        "appointment__appointment_type",
+        "signed_by",
+        "note__template",
+    ).prefetch_related(
+        Prefetch("vitals", queryset=Vitals.objects.order_by("taken_at", "pk")),
+        Prefetch(
+            "diagnoses",
+            queryset=EncounterDiagnosis.objects.select_related("code").order_by("rank"),
+        ),
+        Prefetch(
+            "procedures",
+            queryset=ProcedureLine.objects.select_related("fee_schedule_entry").order_by("pk"),
+        ),
+        Prefetch(
+            "addenda", queryset=Addendum.objects.select_related("author").order_by("signed_at")
+        ),
     )
+
+
+def encounter_get_for_page(*, pk: int) -> Encounter:
+    return encounter_queryset_for_page().get(pk=pk)
 
 
 def note_of(encounter: Encounter) -> ClinicalNote | None:

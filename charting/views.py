@@ -131,8 +131,7 @@ def _reload(pk: int) -> Encounter:
 @require_perms("charting.view_encounter")
 @require_GET
 def encounter_detail(request, pk: int):
-    _get_encounter_for_user(request, pk)
-    encounter = _reload(pk)
+    encounter = get_object_or_404(selectors.encounter_queryset_for_page(), pk=pk)
     can_see_note = request.user.has_perm("charting.view_clinicalnote")
     access_log_write(
         request=request,
