@@ -14,7 +14,7 @@ from charting.models import Vitals
 WIDTH = 640
 HEIGHT = 180
 LEFT = 44
-RIGHT = 12
+RIGHT = 30
 TOP = 12
 BOTTOM = 26
 

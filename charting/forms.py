@@ -56,15 +56,19 @@ class VitalsForm(forms.Form):
     diastolic_bp = _number("BP diastolic")
     pulse = _number("Pulse")
     respiratory_rate = _number("Resp. rate")
-    temperature = _decimal("Temperature")
+    temperature = _decimal("Temp")
     temperature_unit = forms.ChoiceField(
-        label="Unit", choices=TemperatureUnit.choices, initial=TemperatureUnit.FAHRENHEIT
+        label="°F / °C", choices=TemperatureUnit.choices, required=False
     )
     spo2 = _number("SpO2 %")
     height = _decimal("Height")
-    height_unit = forms.ChoiceField(label="Unit", choices=[("in", "in"), ("cm", "cm")])
+    height_unit = forms.ChoiceField(
+        label="in / cm", choices=[("in", "in"), ("cm", "cm")], required=False
+    )
     weight = _decimal("Weight")
-    weight_unit = forms.ChoiceField(label="Unit", choices=[("lb", "lb"), ("kg", "kg")])
+    weight_unit = forms.ChoiceField(
+        label="lb / kg", choices=[("lb", "lb"), ("kg", "kg")], required=False
+    )
     pain_score = _number("Pain (0-10)")
 
     def __init__(self, *args, **kwargs):
@@ -72,22 +76,34 @@ class VitalsForm(forms.Form):
         self.helper = _inline_helper()
         self.helper.layout = Layout(
             Row(
-                Column("systolic_bp", css_class="col-6 col-md-2"),
-                Column("diastolic_bp", css_class="col-6 col-md-2"),
-                Column("pulse", css_class="col-6 col-md-2"),
-                Column("respiratory_rate", css_class="col-6 col-md-2"),
-                Column("spo2", css_class="col-6 col-md-2"),
-                Column("pain_score", css_class="col-6 col-md-2"),
+                Column("systolic_bp", css_class="col-4"),
+                Column("diastolic_bp", css_class="col-4"),
+                Column("pulse", css_class="col-4"),
             ),
             Row(
-                Column("temperature", css_class="col-6 col-md-2"),
-                Column("temperature_unit", css_class="col-6 col-md-2"),
-                Column("height", css_class="col-6 col-md-2"),
-                Column("height_unit", css_class="col-6 col-md-2"),
-                Column("weight", css_class="col-6 col-md-2"),
-                Column("weight_unit", css_class="col-6 col-md-2"),
+                Column("respiratory_rate", css_class="col-4"),
+                Column("spo2", css_class="col-4"),
+                Column("pain_score", css_class="col-4"),
+            ),
+            Row(
+                Column("temperature", css_class="col-4 col-md-2"),
+                Column("temperature_unit", css_class="col-4 col-md-2"),
+                Column("height", css_class="col-4 col-md-2"),
+                Column("height_unit", css_class="col-4 col-md-2"),
+                Column("weight", css_class="col-4 col-md-2"),
+                Column("weight_unit", css_class="col-4 col-md-2"),
             ),
         )
+
+    # An empty unit (a form posted without the selects) means the clinic's usual unit.
+    def clean_temperature_unit(self):
+        return self.cleaned_data["temperature_unit"] or TemperatureUnit.FAHRENHEIT
+
+    def clean_height_unit(self):
+        return self.cleaned_data["height_unit"] or "in"
+
+    def clean_weight_unit(self):
+        return self.cleaned_data["weight_unit"] or "lb"
 
 
 class NoteForm(forms.Form):

@@ -29,6 +29,8 @@ from charting.models import (
     Vitals,
 )
 from emr.models import Patient, Provider
+from scheduling.availability import day_bounds
+from scheduling.models import Appointment, AppointmentStatus
 
 # Codes a family practice uses every day: they come first among equally good matches, so that
 # "hypertension" offers I10 before portal or neonatal hypertension.
@@ -102,8 +104,14 @@ def diagnosis_code_search(
         codes = codes.filter(code_compact__startswith=prefix)
     if billable_only:
         codes = codes.filter(billable=True)
+    # Earlier in COMMON_CODES ranks higher; any other code ranks 0.
     common = Case(
-        When(code__in=COMMON_CODES, then=Value(1)), default=Value(0), output_field=IntegerField()
+        *[
+            When(code=code, then=Value(len(COMMON_CODES) - index))
+            for index, code in enumerate(COMMON_CODES)
+        ],
+        default=Value(0),
+        output_field=IntegerField(),
     )
     if words:
         text = SearchQuery(
@@ -228,6 +236,26 @@ def encounter_list_for_timeline(*, patient: Patient) -> QuerySet[Encounter]:
             )
         )
         .order_by("-date_of_service", "-pk")
+    )
+
+
+def appointment_list_for_chart_today(*, patient: Patient, provider: Provider) -> list[Appointment]:
+    """The provider's appointments with the patient today that can be (or were) charted."""
+    today = day_bounds(timezone.localdate())
+    return list(
+        Appointment.objects.filter(
+            patient=patient,
+            provider=provider,
+            start__gte=today.start,
+            start__lt=today.end,
+            status__in=[
+                AppointmentStatus.ARRIVED,
+                AppointmentStatus.IN_ROOM,
+                AppointmentStatus.COMPLETED,
+            ],
+        )
+        .select_related("appointment_type", "encounter", "provider")
+        .order_by("start")
     )
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from charting.models import (
@@ -91,7 +91,8 @@ def encounter_start(
     chief_complaint: str = "",
     now: datetime.datetime | None = None,
 ) -> Encounter:
-    """Open an encounter for a checked-in appointment (moving it to in room) or for a walk-in.
+    """Open an encounter for a checked-in appointment (moving it to in room), for a completed
+    one (charted late), or for a walk-in.
 
     One encounter per appointment: starting it again returns the encounter already open.
     """
@@ -118,7 +119,12 @@ def encounter_start(
                 "arrival; then start the visit.",
                 code="not_checked_in",
             )
-        if appointment.status not in (AppointmentStatus.ARRIVED, AppointmentStatus.IN_ROOM):
+        # A completed appointment may be charted late (checked out before the note was written).
+        if appointment.status not in (
+            AppointmentStatus.ARRIVED,
+            AppointmentStatus.IN_ROOM,
+            AppointmentStatus.COMPLETED,
+        ):
             raise ValidationError(
                 f"This appointment is {appointment.get_status_display().lower()}: "
                 "a visit cannot be started for it.",
@@ -860,7 +866,11 @@ def _parse_fee_row(row: dict) -> FeeScheduleEntry:
         price=price,
         active=active_text in {"yes", "true", "1", "y"},
     )
-    entry.full_clean(validate_unique=False, validate_constraints=True)
+    entry.clean_fields()
+    # The row's own rules (code format, price); whether the code exists is the caller's business.
+    for constraint in FeeScheduleEntry._meta.constraints:
+        if isinstance(constraint, models.CheckConstraint):
+            constraint.validate(FeeScheduleEntry, entry)
     return entry
 
 

@@ -38,10 +38,12 @@ def patient_chart_sections(context, patient):
         if user.has_perm("charting.view_vitals")
         else []
     )
+    provider = getattr(user, "provider", None) if user.has_perm("charting.add_encounter") else None
     timeline = Paginator(selectors.encounter_list_for_timeline(patient=patient), TIMELINE_PAGE_SIZE)
     return {
         "request": request,
         "perms": context.get("perms"),
+        "csrf_token": context.get("csrf_token"),
         "patient": patient,
         "can_see_clinical": user.has_perm("charting.view_problem"),
         "problems": list(selectors.problem_list_for_patient(patient=patient, active_only=True))
@@ -55,7 +57,12 @@ def patient_chart_sections(context, patient):
         "bp_chart": blood_pressure_chart(readings),
         "weight_chart": weight_chart(readings),
         "encounters": timeline.get_page(request.GET.get("encounters")),
-        "can_walk_in": user.has_perm("charting.add_encounter") and hasattr(user, "provider"),
+        "can_walk_in": provider is not None,
+        "todays_visits": selectors.appointment_list_for_chart_today(
+            patient=patient, provider=provider
+        )
+        if provider is not None
+        else [],
     }
 
 
@@ -71,7 +78,7 @@ def appointment_chart_button(context, appointment):
         "encounter": encounter,
         "can_start": user.has_perm("charting.add_encounter")
         and appointment.provider.user_id == user.pk
-        and appointment.status in ("arrived", "in_room"),
+        and appointment.status in ("arrived", "in_room", "completed"),
         "can_view": user.has_perm("charting.view_encounter"),
         "csrf_token": context.get("csrf_token"),
     }

@@ -10,6 +10,7 @@ from tests.charting.factories import (
     FeeScheduleEntryFactory,
     sample_codes,
 )
+from tests.factories import PatientFactory, ProviderFactory
 
 
 @pytest.fixture(scope="session")
@@ -50,9 +51,7 @@ def encounter(clinician, patient, codes):
     return services.encounter_start(provider=clinician.provider, patient=patient, by=clinician)
 
 
-@pytest.fixture
-def signable(encounter, clinician, office_visit):
-    """An open encounter with everything signing needs: assessment, plan, a diagnosis."""
+def complete_visit(encounter, clinician, office_visit):
     services.note_save(
         encounter=encounter,
         by=clinician,
@@ -69,6 +68,23 @@ def signable(encounter, clinician, office_visit):
         encounter=encounter, fee_schedule_entry=office_visit, diagnosis_pointers=[1], by=clinician
     )
     return encounter
+
+
+def build_signed_visit():
+    """A signed walk-in with a note, vitals, I10 and 99213, for tests that flush the database."""
+    sample_codes()
+    clinician = ProviderFactory().user
+    encounter = services.encounter_start(
+        provider=clinician.provider, patient=PatientFactory(), by=clinician
+    )
+    complete_visit(encounter, clinician, FeeScheduleEntryFactory())
+    return services.encounter_sign(encounter=encounter, by=clinician), clinician
+
+
+@pytest.fixture
+def signable(encounter, clinician, office_visit):
+    """An open encounter with everything signing needs: assessment, plan, a diagnosis."""
+    return complete_visit(encounter, clinician, office_visit)
 
 
 @pytest.fixture

@@ -81,9 +81,7 @@ def test_a_booked_appointment_must_be_checked_in_first(clinician):
     assert not Encounter.objects.exists()
 
 
-@pytest.mark.parametrize(
-    "status", [AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW, AppointmentStatus.COMPLETED]
-)
+@pytest.mark.parametrize("status", [AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW])
 def test_a_closed_appointment_cannot_be_started(clinician, status):
     appointment = AppointmentFactory(
         provider=clinician.provider, status=status, cancel_reason="moved away"
@@ -91,6 +89,24 @@ def test_a_closed_appointment_cannot_be_started(clinician, status):
 
     with pytest.raises(ValidationError, match="cannot be started"):
         services.encounter_start(provider=clinician.provider, appointment=appointment, by=clinician)
+
+
+def test_a_completed_appointment_can_be_charted_late_and_stays_completed(
+    clinician, codes, office_visit
+):
+    appointment = AppointmentFactory(
+        provider=clinician.provider, status=AppointmentStatus.COMPLETED
+    )
+
+    encounter = services.encounter_start(
+        provider=clinician.provider, appointment=appointment, by=clinician
+    )
+    services.note_save(encounter=encounter, by=clinician, data={"assessment": "a", "plan": "p"})
+    services.diagnosis_add(encounter=encounter, code="I10", by=clinician)
+    services.encounter_sign(encounter=encounter, by=clinician)
+
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.COMPLETED
 
 
 def test_only_the_appointments_provider_starts_its_encounter(clinician):
