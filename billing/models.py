@@ -268,6 +268,10 @@ class ClaimDiagnosis(TimeStampedModel):
     def __str__(self):
         return f"{self.rank}. {self.code_id}"
 
+    @property
+    def letter(self) -> str:
+        return LETTERS[self.rank - 1]
+
 
 validate_carc = RegexValidator(
     r"^[A-Z0-9]{1,5}$", "A reason code (CARC) is 1 to 5 letters or digits, e.g. 45, 1, 2, B7."

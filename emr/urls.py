@@ -65,6 +65,7 @@ urlpatterns = [
     path("documents/", include(document_urls)),
     path("schedule/", include("scheduling.urls")),
     path("charting/", include("charting.urls")),
+    path("billing/", include("billing.urls")),
     path("audit/access-log/", views.access_log, name="access_log"),
     path("admin/", admin.site.urls),
 ]
