@@ -165,8 +165,13 @@ LIVE_STATUSES = (
 
 
 class Appointment(TimeStampedModel):
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
-    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="appointments")
+    # patient and provider lead the composite indexes below, which serve their lookups too.
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="appointments", db_index=False
+    )
+    provider = models.ForeignKey(
+        Provider, on_delete=models.PROTECT, related_name="appointments", db_index=False
+    )
     appointment_type = models.ForeignKey(
         AppointmentType, on_delete=models.PROTECT, related_name="appointments"
     )
@@ -177,13 +182,24 @@ class Appointment(TimeStampedModel):
     )
     reason = models.CharField("reason for visit", max_length=200, blank=True)
     notes = models.TextField(blank=True)
+    # The who-did-it columns carry no index: nothing searches by them and users are never
+    # deleted, while every index slows each booking a little on a large table.
     booked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     # Who moved the appointment along, and when; the history keeps every change as well.
     arrived_at = models.DateTimeField(null=True, blank=True)
     checked_in_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     checked_in_coverage = models.ForeignKey(
         Coverage,
@@ -191,24 +207,45 @@ class Appointment(TimeStampedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
         help_text="The coverage confirmed with the patient at check-in; empty for self-pay.",
     )
     roomed_at = models.DateTimeField(null=True, blank=True)
     roomed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     completed_at = models.DateTimeField(null=True, blank=True)
     completed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancelled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     cancel_reason = models.CharField(max_length=200, blank=True)
     no_show_at = models.DateTimeField("marked no-show at", null=True, blank=True)
     no_show_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords()
