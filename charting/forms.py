@@ -122,6 +122,10 @@ class NoteForm(forms.Form):
 
 
 class TemplateChoiceForm(forms.Form):
+    # The select sits inside the autosaving note form: a `required` attribute there would
+    # make the browser (and htmx) refuse every autosave until a template is chosen.
+    use_required_attribute = False
+
     template = forms.ModelChoiceField(
         queryset=NoteTemplate.objects.none(), empty_label="Choose a template…"
     )

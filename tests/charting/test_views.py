@@ -122,7 +122,7 @@ def chart(clinician, patient, codes, office_visit) -> Chart:
         patient=patient,
         encounter=encounter,
         signed=signed,
-        appointment=AppointmentFactory(provider=provider),
+        appointment=AppointmentFactory(provider=provider, patient=patient),
         diagnosis=diagnosis,
         procedure=procedure,
         allergy=services.allergy_add(patient=patient, by=by, data={"substance": "Penicillin"}),
@@ -369,6 +369,34 @@ def test_open_encounter_page_offers_the_editing_tools(login, chart):
     assert 'id="diagnosis-search"' in html
     assert 'id="procedure-form"' in html
     assert 'id="sign-form"' in html
+
+
+def test_nothing_in_the_note_form_blocks_an_autosave(login, chart):
+    NoteTemplateFactory()
+
+    html = (
+        login("clinician")
+        .get(reverse("charting:encounter_detail", args=[chart.encounter.pk]))
+        .content.decode()
+    )
+
+    note_form = html[
+        html.index('id="note-form"') : html.index("</form>", html.index('id="note-form"'))
+    ]
+    assert "required" not in note_form
+
+
+def test_patient_chart_offers_to_start_todays_checked_in_visit(login, chart):
+    from django.utils import timezone
+
+    Appointment.objects.filter(pk=chart.appointment.pk).update(
+        start=timezone.now(), end=timezone.now() + timezone.timedelta(minutes=20)
+    )
+
+    html = login("clinician").get(chart.patient.get_absolute_url()).content.decode()
+
+    assert 'id="todays-visits"' in html
+    assert reverse("charting:encounter_start", args=[chart.appointment.pk]) in html
 
 
 def test_signed_encounter_page_is_locked_with_an_addendum_form(login, chart):
