@@ -8,7 +8,6 @@ from emr import views
 from emr.forms import LoginForm
 
 
-
 def _admin_login(request, extra_context=None):
     """Staff sign in on the app's own page; the admin site has no login page of its own."""
     if request.user.is_authenticated:
