@@ -58,6 +58,14 @@ def _day_url(day: datetime.date, provider_ids: list[int] | None = None) -> str:
     return f"{reverse('scheduling:day')}?{urlencode(query)}"
 
 
+def _parse_moment(value: str) -> datetime.datetime | None:
+    """A datetime from a query string; None when it is missing or not a real moment."""
+    try:
+        return parse_datetime(value or "")
+    except ValueError:  # well formed but impossible, e.g. month 13
+        return None
+
+
 def _own_provider(user) -> Provider | None:
     return getattr(user, "provider", None)
 
@@ -180,7 +188,7 @@ def _booking_initial(request) -> dict:
         value = request.GET.get(field, "")
         if value.isdigit():
             initial[field] = int(value)
-    start = parse_datetime(request.GET.get("start", "") or "")
+    start = _parse_moment(request.GET.get("start", ""))
     if start is not None:
         local = timezone.localtime(start) if timezone.is_aware(start) else start
         initial["date"] = local.date()
@@ -265,7 +273,7 @@ def find_slots(request):
         providers = selectors.provider_list_for_schedule(
             provider_ids=[data["provider"].pk] if data["provider"] else None
         )
-        cursor = parse_datetime(request.GET.get("cursor", "") or "")
+        cursor = _parse_moment(request.GET.get("cursor", ""))
         if cursor is not None and timezone.is_aware(cursor):
             after = cursor
         elif data["after"]:

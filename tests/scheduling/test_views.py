@@ -540,3 +540,41 @@ class TestChanges:
         html = desk.get(appointment.get_absolute_url()).content.decode()
 
         assert f"{front_desk} · Booked for" in html
+
+
+@pytest.mark.parametrize(
+    ("name", "query"),
+    [
+        ("scheduling:book", {"start": "2026-13-45T10:00:00", "provider": "x", "patient": "-1"}),
+        ("scheduling:find", {"appointment_type": "1", "cursor": "2026-02-30T10:00:00+00:00"}),
+        ("scheduling:find", {"appointment_type": "nope", "after": "someday"}),
+        ("scheduling:day", {"date": "2026-02-30", "provider": ["x", "999"]}),
+        ("scheduling:week", {"date": "", "provider": "abc"}),
+        ("scheduling:today", {"date": "31/31/2026", "page": "last"}),
+    ],
+)
+def test_garbled_query_strings_never_fail(client_as, open_provider, visit_type, name, query):
+    response = client_as("front_desk").get(reverse(name), query)
+
+    assert response.status_code == 200
+
+
+def test_find_next_available_lists_slots_that_link_to_booking(client_as, open_provider, visit_type):
+    response = client_as("front_desk").get(
+        reverse("scheduling:find"), {"appointment_type": visit_type.pk}
+    )
+
+    slots = response.context["slots"]
+    assert len(slots) == 12
+    assert slots == sorted(slots, key=lambda slot: slot.start)
+    assert all(slot.start >= timezone.now() for slot in slots)
+    html = response.content.decode()
+    assert f"appointment_type={visit_type.pk}" in html
+    assert "Later slots" in html
+
+
+def test_find_without_a_type_asks_for_one(client_as, open_provider):
+    response = client_as("front_desk").get(reverse("scheduling:find"), {"provider": ""})
+
+    assert "Choose the type of appointment." in response.content.decode()
+    assert response.context["slots"] is None
