@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 
 from scheduling import services
 from scheduling.models import Appointment, AppointmentStatus
+from scheduling.services import booking
 from tests.factories import ProviderFactory
 from tests.scheduling.factories import (
     AppointmentFactory,
@@ -275,7 +276,7 @@ def test_database_keeps_a_cancel_reason_and_a_sane_length(book, monday):
 def test_the_database_refusal_reaches_the_clerk_as_a_message(book, make_patient, monkeypatch):
     # As if another request had committed between our checks and our insert.
     book()
-    monkeypatch.setattr(services, "_check_bookable", lambda **kwargs: None)
+    monkeypatch.setattr(booking, "_check_bookable", lambda **kwargs: None)
 
     with pytest.raises(ValidationError) as excinfo:
         book(patient=make_patient())

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from scheduling import services
 from scheduling.models import Appointment, AppointmentStatus
+from scheduling.services import reminders
 from scheduling.tasks import send_appointment_reminders
 from tests.factories import PatientFactory, ProviderFactory
 from tests.scheduling.factories import AppointmentFactory, local
@@ -80,7 +81,7 @@ def test_a_failed_send_is_not_marked_and_is_retried_next_run(
     def broken_send_mail(**kwargs):
         raise ConnectionRefusedError("mail server down")
 
-    monkeypatch.setattr(services, "send_mail", broken_send_mail)
+    monkeypatch.setattr(reminders, "send_mail", broken_send_mail)
     assert services.appointment_reminders_send(now=sunday_morning) == 0
     due.refresh_from_db()
     assert due.reminder_sent_at is None

@@ -1,5 +1,5 @@
-"""Reads that shape the scheduling pages. Each decides its page's queries in one place: the
-day and week grids take four queries whatever the number of appointments."""
+"""The day view (a column per provider) and the week view (a column per day): four queries
+whatever the number of appointments."""
 
 from __future__ import annotations
 
@@ -8,22 +8,19 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from emr.models import Coverage, Provider
+from emr.models import Provider
 from scheduling import availability
-from scheduling.availability import SLOT, Span
+from scheduling.availability import SLOT
 from scheduling.models import (
     LIVE_STATUSES,
-    MAX_APPOINTMENT_HOURS,
     SLOT_MINUTES,
     Appointment,
-    AppointmentStatus,
-    AppointmentType,
     TimeOff,
     WorkingHours,
 )
+from scheduling.selectors.ranges import appointments_between, time_off_between
 
 DEFAULT_OPEN = datetime.time(8, 0)
 DEFAULT_CLOSE = datetime.time(17, 0)
@@ -34,35 +31,6 @@ def provider_list_for_schedule(*, provider_ids: list[int] | None = None) -> list
     if provider_ids:
         providers = providers.filter(pk__in=provider_ids)
     return list(providers.order_by("user__last_name", "user__first_name", "pk"))
-
-
-def _overlapping(queryset: QuerySet, start: datetime.datetime, end: datetime.datetime):
-    """Rows overlapping [start, end), as a range the (provider, start) index answers."""
-    return queryset.filter(
-        start__gt=start - datetime.timedelta(hours=MAX_APPOINTMENT_HOURS),
-        start__lt=end,
-        end__gt=start,
-    )
-
-
-def _appointments_between(
-    provider_ids: list[int], start: datetime.datetime, end: datetime.datetime
-) -> list[Appointment]:
-    return list(
-        _overlapping(Appointment.objects.filter(provider_id__in=provider_ids), start, end)
-        .select_related("patient", "appointment_type")
-        .order_by("start", "pk")
-    )
-
-
-def _time_off_between(
-    provider_ids: list[int], start: datetime.datetime, end: datetime.datetime
-) -> list[TimeOff]:
-    return list(
-        TimeOff.objects.filter(provider_id__in=provider_ids, start__lt=end, end__gt=start).order_by(
-            "start"
-        )
-    )
 
 
 @dataclass
@@ -255,8 +223,8 @@ def schedule_grid_for_day(
     return _build_grid(
         columns=[(provider, day) for provider in providers],
         hours=hours,
-        time_off=_time_off_between(provider_ids, bounds.start, bounds.end),
-        appointments=_appointments_between(provider_ids, bounds.start, bounds.end),
+        time_off=time_off_between(provider_ids, bounds.start, bounds.end),
+        appointments=appointments_between(provider_ids, bounds.start, bounds.end),
         now=now or timezone.now(),
     )
 
@@ -278,8 +246,8 @@ def schedule_grid_for_week(
     start = availability.day_bounds(days[0]).start
     end = availability.day_bounds(days[-1]).end
     hours = list(WorkingHours.objects.filter(provider=provider))
-    appointments = _appointments_between([provider.pk], start, end)
-    time_off = _time_off_between([provider.pk], start, end)
+    appointments = appointments_between([provider.pk], start, end)
+    time_off = time_off_between([provider.pk], start, end)
     worked = {block.weekday for block in hours}
     booked = {appointment.local_start.date() for appointment in appointments}
     shown = [d for d in days if d.weekday() < 5 or d.weekday() in worked or d in booked]
@@ -290,173 +258,3 @@ def schedule_grid_for_week(
         appointments=appointments,
         now=now or timezone.now(),
     )
-
-
-def _active_coverages() -> Prefetch:
-    return Prefetch(
-        "patient__coverages",
-        queryset=Coverage.objects.filter(active=True).select_related("payer").order_by("priority"),
-        to_attr="active_coverages",
-    )
-
-
-def appointment_list_for_day(
-    *, day: datetime.date, provider: Provider | None = None
-) -> QuerySet[Appointment]:
-    """Every appointment starting on a day (all statuses), with what the front desk list shows."""
-    bounds = availability.day_bounds(day)
-    appointments = Appointment.objects.filter(start__gte=bounds.start, start__lt=bounds.end)
-    if provider is not None:
-        appointments = appointments.filter(provider=provider)
-    return (
-        appointments.select_related("patient", "provider__user", "appointment_type")
-        .prefetch_related(_active_coverages())
-        .order_by("start", "provider__user__last_name", "pk")
-    )
-
-
-def appointment_get_for_detail(*, pk: int) -> Appointment:
-    return Appointment.objects.select_related(
-        "patient",
-        "provider__user",
-        "appointment_type",
-        "booked_by",
-        "checked_in_by",
-        "checked_in_coverage__payer",
-        "roomed_by",
-        "completed_by",
-        "cancelled_by",
-        "no_show_by",
-    ).get(pk=pk)
-
-
-def appointment_list_for_patient(*, patient_id: int, limit: int = 10) -> list[Appointment]:
-    return list(
-        Appointment.objects.filter(patient_id=patient_id)
-        .select_related("provider__user", "appointment_type")
-        .order_by("-start")[:limit]
-    )
-
-
-@dataclass
-class StatusChange:
-    when: datetime.datetime
-    who: str
-    what: str
-
-
-def appointment_history(*, appointment: Appointment) -> list[StatusChange]:
-    """The appointment's own timeline from its history records: booked, moved, each status."""
-    records = list(
-        Appointment.history.filter(id=appointment.pk)
-        .select_related("history_user")
-        .order_by("history_date", "history_id")
-    )
-    changes = []
-    previous = None
-    for record in records:
-        who = str(record.history_user) if record.history_user else "system"
-        if previous is None:
-            what = f"Booked for {timezone.localtime(record.start):%m/%d/%Y %H:%M}"
-        elif (record.start, record.provider_id) != (previous.start, previous.provider_id):
-            what = f"Moved to {timezone.localtime(record.start):%m/%d/%Y %H:%M}"
-        elif record.status != previous.status:
-            what = f"Marked {AppointmentStatus(record.status).label.lower()}"
-            if record.status == AppointmentStatus.CANCELLED:
-                what += f": {record.cancel_reason}"
-        else:
-            what = "Details changed"
-        changes.append(StatusChange(record.history_date, who, what))
-        previous = record
-    changes.reverse()
-    return changes
-
-
-@dataclass(frozen=True)
-class OpenSlot:
-    provider: Provider
-    start: datetime.datetime
-    end: datetime.datetime
-
-
-def available_slots(
-    *,
-    appointment_type: AppointmentType,
-    providers: list[Provider],
-    after: datetime.datetime,
-    limit: int = 12,
-    horizon_days: int = 60,
-    now: datetime.datetime | None = None,
-) -> list[OpenSlot]:
-    """The next free slots for a type with any of `providers`, earliest first: inside working
-    hours, outside time off, clear of live appointments, not in the past.
-
-    Reads a week at a time (two queries per week) until it has `limit` slots."""
-    now = now or timezone.now()
-    not_before = max(after, now)
-    duration = appointment_type.duration
-    provider_ids = [provider.pk for provider in providers]
-    hours_by_provider: dict[int, list[WorkingHours]] = defaultdict(list)
-    for block in WorkingHours.objects.filter(provider_id__in=provider_ids):
-        hours_by_provider[block.provider_id].append(block)
-    providers = [provider for provider in providers if hours_by_provider[provider.pk]]
-    if not providers:
-        return []
-
-    first_day = timezone.localtime(not_before).date()
-    found: list[OpenSlot] = []
-    for week in range(0, horizon_days, 7):
-        days = [
-            first_day + datetime.timedelta(days=offset)
-            for offset in range(week, min(week + 7, horizon_days))
-        ]
-        start = availability.day_bounds(days[0]).start
-        end = availability.day_bounds(days[-1]).end
-        busy: dict[int, list[Span]] = defaultdict(list)
-        for appointment in _overlapping(
-            Appointment.objects.filter(
-                provider_id__in=[provider.pk for provider in providers],
-                status__in=LIVE_STATUSES,
-            ),
-            start,
-            end,
-        ).only("provider_id", "start", "end"):
-            busy[appointment.provider_id].append(Span(appointment.start, appointment.end))
-        for entry in _time_off_between([provider.pk for provider in providers], start, end):
-            busy[entry.provider_id].append(Span(entry.start, entry.end))
-        for day in days:
-            day_slots = []
-            for provider in providers:
-                working = availability.working_spans(hours_by_provider[provider.pk], day)
-                for slot_start in availability.free_starts(
-                    working=working,
-                    busy=busy[provider.pk],
-                    duration=duration,
-                    not_before=not_before,
-                ):
-                    day_slots.append(OpenSlot(provider, slot_start, slot_start + duration))
-            day_slots.sort(key=lambda slot: (slot.start, slot.provider.user.last_name))
-            found.extend(day_slots)
-            if len(found) >= limit:
-                return found[:limit]
-    return found
-
-
-def coverage_problems(*, coverages: list[Coverage], day: datetime.date) -> list[str]:
-    """What the front desk must sort out about a patient's insurance before the visit."""
-    active = [coverage for coverage in coverages if coverage.active]
-    if not active:
-        return ["No coverage on file: the patient is self-pay unless they show a card."]
-    problems = []
-    for coverage in active:
-        if coverage.effective_to and coverage.effective_to < day:
-            problems.append(
-                f"{coverage.payer.name} coverage expired on {coverage.effective_to:%m/%d/%Y}."
-            )
-        elif coverage.effective_from > day:
-            problems.append(
-                f"{coverage.payer.name} coverage starts only on {coverage.effective_from:%m/%d/%Y}."
-            )
-    if not any(coverage.is_effective_on(day) for coverage in active):
-        problems.append("No coverage in effect today: ask for a current insurance card.")
-    return problems
