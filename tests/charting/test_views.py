@@ -870,3 +870,48 @@ def test_encounter_page_query_count_does_not_grow_with_its_contents(
 
     assert len(full) == len(small)
     print(f"\nencounter page: {len(full)} queries")
+
+
+# --- Settings in the admin ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "admin:charting_notetemplate_add",
+        "admin:charting_notetemplate_changelist",
+        "admin:charting_feescheduleentry_add",
+    ],
+)
+def test_clinic_admin_manages_note_templates_and_the_fee_schedule_in_the_admin(
+    client, clinic_admin, url_name
+):
+    client.force_login(clinic_admin)
+
+    assert client.get(reverse(url_name)).status_code == 200
+
+
+def test_clinic_admin_adds_a_note_template_that_clinicians_can_pick(
+    client, clinic_admin, login, chart
+):
+    client.force_login(clinic_admin)
+    client.post(
+        reverse("admin:charting_notetemplate_add"),
+        {"name": "Knee pain", "subjective": "Knee pain.", "plan": "Ice.", "active": "on"},
+    )
+
+    html = (
+        login("clinician")
+        .get(reverse("charting:encounter_detail", args=[chart.encounter.pk]))
+        .content.decode()
+    )
+
+    assert "Knee pain" in html
+
+
+def test_clinic_admin_cannot_delete_a_fee_schedule_entry(client, clinic_admin, office_visit):
+    client.force_login(clinic_admin)
+
+    response = client.get(reverse("admin:charting_feescheduleentry_delete", args=[office_visit.pk]))
+
+    assert response.status_code == 403
