@@ -1,18 +1,20 @@
 import itertools
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
+from emr.demo import seed_core
+from scheduling.demo import seed_scheduling
 from scheduling.models import LIVE_STATUSES, Appointment, AppointmentStatus, TimeOff, WorkingHours
 
 pytestmark = pytest.mark.django_db
 
 
 def test_seed_demo_fills_two_weeks_around_today_once(roles):
-    call_command("seed_demo", patients=40, stdout=None)
+    seed_core(patients=40)
+    seed_scheduling()
     count = Appointment.objects.count()
-    call_command("seed_demo", patients=40, stdout=None)
+    seed_scheduling()
 
     assert Appointment.objects.count() == count > 100
     now = timezone.now()
