@@ -11,7 +11,8 @@ Loops, in the order the implementation guide requires them:
         2000B subscriber HL (SBR)        2010BA subscriber (NM1*IL, N3, N4, DMG)
                                          2010BB payer (NM1*PR)
           2000C patient HL (PAT)         2010CA patient (NM1*QC, N3, N4, DMG)  [dependents]
-            2300 claim (CLM, REF*F8, HI) 2310B rendering provider (NM1*82, PRV)
+            2300 claim (CLM, REF*F8, HI) 2310A referring provider (NM1*DN)
+                                         2310B rendering provider (NM1*82, PRV)
               2400 service line (LX, SV1, DTP*472)
     SE GE IEA
 

@@ -431,3 +431,14 @@ def test_aging_report_query_count_does_not_grow_with_rows(
         )
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("billing:aging"))
+
+
+def test_admin_shows_billing_records_read_only(client_as, claim):
+    client = client_as("clinic_admin")
+
+    assert client.get(reverse("admin:billing_claim_changelist")).status_code == 200
+    page = client.get(reverse("admin:billing_claim_change", args=[claim.pk]))
+    assert page.status_code == 200
+    assert b"99213" in page.content
+    assert client.get(reverse("admin:billing_claim_add")).status_code == 403
+    assert client.post(reverse("admin:billing_claim_delete", args=[claim.pk])).status_code == 403

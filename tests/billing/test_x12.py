@@ -159,6 +159,17 @@ def test_replacement_and_void_claims_carry_the_original_reference_and_pass_pyx12
     assert "CLM*CLM102*125***11:B:8*Y*A*Y*Y" in found
 
 
+def test_referring_provider_comes_before_the_rendering_provider_and_passes_pyx12():
+    text = write(claim(referring_provider=x12.ReferringProvider("Walsh", "Thomas", "1234567893")))
+
+    assert x12.validate(text) == []
+    found = segments(text)
+    referring = found.index("NM1*DN*1*Walsh*Thomas****XX*1234567893")
+    rendering = next(i for i, s in enumerate(found) if s.startswith("NM1*82*"))
+    assert found[referring - 1].startswith("HI*")
+    assert referring < rendering
+
+
 def test_a_batch_of_mixed_claims_passes_pyx12_and_counts_its_segments():
     dependent = claim(
         claim_id="CLM2",
