@@ -3,7 +3,6 @@ writes billing models."""
 
 from billing.services.batches import batch_create_837p, batch_render_text
 from billing.services.claims import (
-    ScrubProblem,
     claim_accept,
     claim_build,
     claim_deny,
@@ -11,7 +10,6 @@ from billing.services.claims import (
     claim_mark_ready,
     claim_reopen,
     claim_resubmit,
-    claim_scrub,
     claim_update,
     claim_void,
     invoice_void,
@@ -21,6 +19,7 @@ from billing.services.payments import (
     payment_allocate,
     payment_post,
 )
+from billing.services.scrub import ScrubProblem, claim_scrub
 from billing.services.statements import (
     statement_batch_merge,
     statement_batch_run,
