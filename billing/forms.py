@@ -193,8 +193,10 @@ class AllocationLineForm(forms.Form):
                 if isinstance(field, forms.ChoiceField)
                 else "form-control form-control-sm"
             )
-            if "code" in name:
-                field.widget.attrs["size"] = 5
+            if name.endswith("_code"):
+                field.widget.attrs.update(size=5, placeholder="CARC")
+            elif name.endswith("_amount"):
+                field.widget.attrs["placeholder"] = "amount"
             field.widget.attrs["class"] = css
 
     def clean(self):

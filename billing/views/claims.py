@@ -128,8 +128,12 @@ def claim_documents(claim: Claim):
 def claim_scrub(request, pk: int):
     claim = _get_claim(pk)
     problems = services.claim_scrub(claim=claim)
+    blocking = [problem for problem in problems if problem.blocking]
+    warnings = [problem for problem in problems if not problem.blocking]
     return render(
-        request, "billing/_scrub.html", {"claim": claim, "problems": problems, "scrubbed": True}
+        request,
+        "billing/_scrub.html",
+        {"claim": claim, "blocking": blocking, "warnings": warnings, "scrubbed": True},
     )
 
 
@@ -192,7 +196,9 @@ def _claim_action(request, pk: int, action, success: str):
     try:
         result = action(claim)
     except ValidationError as error:
-        messages.error(request, error_text(error))
+        # The scrubber's findings, one message each, so the biller can work down the list.
+        for message in error.messages:
+            messages.error(request, message)
         return redirect(claim)
     messages.success(request, success.format(claim=claim, result=result))
     return redirect(result if isinstance(result, Claim) else claim)

@@ -442,3 +442,16 @@ def test_admin_shows_billing_records_read_only(client_as, claim):
     assert b"99213" in page.content
     assert client.get(reverse("admin:billing_claim_add")).status_code == 403
     assert client.post(reverse("admin:billing_claim_delete", args=[claim.pk])).status_code == 403
+
+
+def test_scrub_shows_warnings_apart_from_problems(client_as, claim):
+    from emr.models import Clinic
+
+    Clinic.objects.update(postal_code="62701")
+
+    html = (
+        client_as("billing").get(reverse("billing:claim_scrub", args=[claim.pk])).content.decode()
+    )
+
+    assert "found no problems" in html
+    assert "ZIP+4" in html
