@@ -611,6 +611,7 @@ class StatementBatch(TimeStampedModel):
     )
     # How many patients had a balance when the batch was last run: the progress bar's 100%.
     expected = models.PositiveIntegerField(default=0)
+    last_run_at = models.DateTimeField(null=True, blank=True)
     merged_document = models.OneToOneField(
         Document, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -188,8 +188,8 @@ def statement_batch_progress(*, batch: StatementBatch) -> dict:
         "pending": total - ready - failed,
         "total": expected,
         "percent": int(ready * 100 / expected) if expected else 0,
-        "started": expected > 0 or batch.expected > 0,
-        "done": total > 0 and ready + failed == total,
+        "started": batch.last_run_at is not None,
+        "done": batch.last_run_at is not None and ready + failed == total,
     }
 
 

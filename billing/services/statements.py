@@ -74,7 +74,8 @@ def statement_batch_run(*, batch_id: int) -> StatementBatch:
             )
             statement.save(update_fields=["document", "amount_due", "updated_at"])
         batch.expected = Statement.objects.filter(batch=batch).count()
-        batch.save(update_fields=["expected", "updated_at"])
+        batch.last_run_at = timezone.now()
+        batch.save(update_fields=["expected", "last_run_at", "updated_at"])
     return batch
 
 

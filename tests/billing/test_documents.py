@@ -238,3 +238,18 @@ def test_invoice_pdf_lists_the_visit_services(billing_clinic, billing_user):
     assert invoice.number in text
     assert "Selfpay" in text
     assert "$150.00" in text
+
+
+@pytest.mark.django_db
+def test_a_period_without_balances_says_there_is_nothing_to_send(client_as, billing_clinic):
+    period_end = timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
+    batch = StatementBatch.objects.create(period_end=period_end)
+    client = client_as("billing")
+    before = client.get(batch.get_absolute_url(), headers={"HX-Request": "true"}).content.decode()
+
+    services.statement_batch_run(batch_id=batch.pk)
+
+    after = client.get(batch.get_absolute_url(), headers={"HX-Request": "true"}).content.decode()
+    assert 'hx-trigger="every 1s"' in before
+    assert "nothing to send" in after
+    assert "hx-trigger" not in after
