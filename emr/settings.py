@@ -201,5 +201,19 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 
+# The clearinghouse that receives 837P claim files (ISA/GS envelope and loop 1000B).
+# Usage "T" marks test files; set EMR_X12_USAGE=P only once the clearinghouse has enrolled you.
+BILLING_X12 = {
+    key: value
+    for key, value in {
+        "submitter_id": os.environ.get("EMR_X12_SUBMITTER_ID"),
+        "receiver_id": os.environ.get("EMR_X12_RECEIVER_ID"),
+        "receiver_name": os.environ.get("EMR_X12_RECEIVER_NAME"),
+        "usage_indicator": os.environ.get("EMR_X12_USAGE"),
+        "contact_name": os.environ.get("EMR_X12_CONTACT_NAME"),
+    }.items()
+    if value
+}
+
 # Demo logins created by `manage.py seed_demo`.
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "emr-demo-2026")
