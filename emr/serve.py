@@ -45,7 +45,9 @@ def serve() -> int:
         "shell", "-c", "from emr.models import User; print(User.objects.exists())", capture=True
     )
     if first_run.strip().endswith("False"):
-        print("First run: loading demo data and the ICD-10-CM code set (about a minute)…", flush=True)
+        print(
+            "First run: loading demo data and the ICD-10-CM code set (about a minute)…", flush=True
+        )
         manage("seed_demo")
     password = os.environ.get("DEMO_PASSWORD", "emr-demo-2026")
     print(
