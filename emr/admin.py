@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.cache import cache
 from simple_history.admin import SimpleHistoryAdmin
 
+from emr.context_processors import CLINIC_NAME_KEY
 from emr.models import AccessLog, Clinic, Coverage, Document, Patient, Payer, Provider, User
 
 
@@ -43,6 +45,10 @@ class ClinicAdmin(NoDeleteHistoryAdmin):
 
     def has_add_permission(self, request):
         return super().has_add_permission(request) and not Clinic.objects.exists()
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        cache.delete(CLINIC_NAME_KEY)
 
 
 @admin.register(Provider)

@@ -42,3 +42,20 @@ def test_non_admin_roles_cannot_use_the_admin_site(client, front_desk):
     response = client.get(reverse("admin:index"))
 
     assert client.get(response.url).status_code == 403
+
+
+def test_renaming_the_clinic_in_the_admin_shows_the_new_name_at_once(client, clinic_admin, clinic):
+    client.force_login(clinic_admin)
+    client.get(reverse("home"))  # the name is now cached
+    form = (
+        client.get(reverse("admin:emr_clinic_change", args=[clinic.pk])).context["adminform"].form
+    )
+    data = {name: value for name, value in form.initial.items() if value is not None}
+
+    response = client.post(
+        reverse("admin:emr_clinic_change", args=[clinic.pk]),
+        {**data, "name": "Oak Park Pediatrics"},
+    )
+
+    assert response.status_code == 302
+    assert "Oak Park Pediatrics" in client.get(reverse("home")).content.decode()
