@@ -59,3 +59,23 @@ def test_renaming_the_clinic_in_the_admin_shows_the_new_name_at_once(client, cli
 
     assert response.status_code == 302
     assert "Oak Park Pediatrics" in client.get(reverse("home")).content.decode()
+
+
+def test_clinic_admin_home_links_every_settings_screen_and_each_opens(client, clinic_admin):
+    client.force_login(clinic_admin)
+    urls = [
+        reverse("admin:emr_clinic_changelist"),
+        reverse("admin:emr_provider_changelist"),
+        reverse("admin:emr_payer_changelist"),
+        reverse("admin:scheduling_appointmenttype_changelist"),
+        reverse("admin:scheduling_workinghours_changelist"),
+        reverse("admin:scheduling_timeoff_changelist"),
+        reverse("admin:charting_notetemplate_changelist"),
+        reverse("charting:fee_schedule"),
+    ]
+
+    html = client.get(reverse("home")).content.decode()
+
+    for url in urls:
+        assert f'href="{url}"' in html
+        assert client.get(url).status_code == 200, url
