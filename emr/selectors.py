@@ -88,10 +88,6 @@ def patient_get_for_chart(*, pk: int) -> Patient:
     ).get(pk=pk)
 
 
-def recent_patients(*, limit: int = 8) -> QuerySet[Patient]:
-    return Patient.objects.filter(active=True).order_by("-created_at")[:limit]
-
-
 @dataclass
 class FieldChange:
     field: str

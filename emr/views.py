@@ -53,11 +53,13 @@ def _form_error(form, error: ValidationError) -> None:
 @login_required
 def home(request):
     role = request.user.primary_role
-    # Front desk and clinicians start on their schedules (by URL name: emr imports no app above it).
+    # Each role starts on its work list (by URL name: emr imports no app above it).
     if role == Role.FRONT_DESK:
         return redirect("scheduling:today")
     if role == Role.CLINICIAN:
         return redirect("scheduling:my_day")
+    if role == Role.BILLING:
+        return redirect("billing:queue")
     context = {"role": role}
     if role == Role.CLINIC_ADMIN:
         context["role_counts"] = (
@@ -67,9 +69,6 @@ def home(request):
             .order_by("groups__name")
         )
         context["recent_access"] = AccessLog.objects.select_related("user", "patient")[:10]
-    elif role is not None:
-        context["search_form"] = PatientSearchForm()
-        context["recent_patients"] = selectors.recent_patients()
     return render(request, "emr/home.html", context)
 
 

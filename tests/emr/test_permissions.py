@@ -45,7 +45,7 @@ class Route(NamedTuple):
 
 
 ROUTES = [
-    # Front desk and clinicians land on their schedules (DESIGN.md section 1).
+    # Front desk and clinicians land on their schedules, billing on its work queue (DESIGN.md 1).
     Route(
         "home",
         (),
@@ -55,6 +55,7 @@ ROUTES = [
         by_role={
             "front_desk": (302, "scheduling:today"),
             "clinician": (302, "scheduling:my_day"),
+            "billing": (302, "billing:queue"),
         },
     ),
     # A signed-in user who opens the sign-in page is sent on to the home page.
