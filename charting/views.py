@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -41,22 +40,8 @@ from emr.audit import access_log_write
 from emr.models import AccessAction, DocumentKind, Patient
 from emr.permissions import require_perms
 from emr.services import document_request
+from emr.viewhelpers import form_error, paginate
 from scheduling.models import Appointment
-
-PAGE_SIZE = 25
-
-
-def _page(request, items, per_page: int = PAGE_SIZE):
-    return Paginator(items, per_page).get_page(request.GET.get("page"))
-
-
-def _form_error(form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on its fields when it names them."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _own_provider(user):
@@ -161,7 +146,11 @@ def encounter_history(request, pk: int):
     return render(
         request,
         "charting/encounter_history.html",
-        {"encounter": encounter, "patient": encounter.patient, "page": _page(request, entries, 50)},
+        {
+            "encounter": encounter,
+            "patient": encounter.patient,
+            "page": paginate(request, entries, 50),
+        },
     )
 
 
@@ -172,7 +161,7 @@ def unsigned_list(request):
     if provider is None:
         raise PermissionDenied
     encounters = selectors.encounter_list_for_provider_unsigned(provider=provider)
-    return render(request, "charting/unsigned.html", {"page": _page(request, encounters)})
+    return render(request, "charting/unsigned.html", {"page": paginate(request, encounters)})
 
 
 # --- Starting an encounter ------------------------------------------------------------------
@@ -215,7 +204,7 @@ def encounter_walk_in(request, patient_pk: int):
                 chief_complaint=form.cleaned_data["chief_complaint"],
             )
         except ValidationError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(request, "Walk-in visit started.")
             return redirect(encounter)
@@ -241,7 +230,7 @@ def vitals_add(request, pk: int):
         try:
             services.vitals_record(encounter=encounter, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             form = VitalsForm(
                 initial={
@@ -416,7 +405,7 @@ def procedure_add(request, pk: int):
                 by=request.user,
             )
         except ValidationError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
             error = " ".join(exc.messages)
         else:
             return _coding_response(request, pk)
@@ -546,7 +535,7 @@ def _chart_list_view(request, patient_pk: int, kind: str):
             try:
                 spec["add"](patient=patient, by=request.user, data=form.cleaned_data)
             except ValidationError as error:
-                _form_error(form, error)
+                form_error(form, error)
             else:
                 messages.success(request, f"Added to {spec['title'].lower()}.")
                 return redirect(f"charting:{kind}", patient_pk=patient.pk)
@@ -565,7 +554,7 @@ def _chart_list_view(request, patient_pk: int, kind: str):
             "kind": kind,
             "title": spec["title"],
             "form": form,
-            "page": _page(request, spec["list"](patient)),
+            "page": paginate(request, spec["list"](patient)),
             "status_url": spec["status_url"],
         },
     )
@@ -645,7 +634,7 @@ def icd10_search(request):
 @require_GET
 def fee_schedule(request):
     entries = selectors.fee_schedule_list_for_page()
-    return render(request, "charting/fee_schedule.html", {"page": _page(request, entries, 50)})
+    return render(request, "charting/fee_schedule.html", {"page": paginate(request, entries, 50)})
 
 
 @require_perms("charting.add_feescheduleentry", "charting.change_feescheduleentry")

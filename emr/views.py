@@ -3,7 +3,6 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -33,21 +32,7 @@ from emr.models import (
     User,
 )
 from emr.permissions import require_perms
-
-PAGE_SIZE = 25
-
-
-def _page(request, queryset, per_page: int = PAGE_SIZE):
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
-
-
-def _form_error(form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on its fields when it names them."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
+from emr.viewhelpers import form_error, paginate
 
 
 @login_required
@@ -80,7 +65,7 @@ def patient_list(request):
         query = form.cleaned_data["q"].strip()
         include_inactive = form.cleaned_data["include_inactive"]
     patients = selectors.patient_list_for_search(query=query, include_inactive=include_inactive)
-    context = {"form": form, "query": query, "page": _page(request, patients)}
+    context = {"form": form, "query": query, "page": paginate(request, patients)}
     template = "emr/patients/_results.html" if request.htmx else "emr/patients/list.html"
     return render(request, template, context)
 
@@ -106,7 +91,7 @@ def patient_register(request):
                 )
                 form = PatientForm(request.POST, show_duplicate_confirmation=True)
                 form.is_valid()
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(request, f"Registered {patient.full_name}, MRN {patient.mrn}.")
             return redirect(patient)
@@ -143,7 +128,7 @@ def patient_edit(request, pk: int):
         try:
             services.patient_update(patient=patient, data=form.cleaned_data)
         except ValidationError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(request, "Demographics saved.")
             return redirect(patient)
@@ -187,7 +172,7 @@ def patient_history(request, pk: int):
     return render(
         request,
         "emr/patients/history.html",
-        {"patient": patient, "page": _page(request, entries, 50)},
+        {"patient": patient, "page": paginate(request, entries, 50)},
     )
 
 
@@ -200,7 +185,7 @@ def coverage_add(request, pk: int):
         try:
             services.coverage_add(patient=patient, data=form.cleaned_data)
         except ValidationError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(request, "Coverage added.")
             return redirect(patient)
@@ -222,7 +207,7 @@ def coverage_edit(request, pk: int, coverage_pk: int):
         try:
             services.coverage_update(coverage=coverage, data=form.cleaned_data)
         except ValidationError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(request, "Coverage saved.")
             return redirect(coverage.patient)
@@ -326,7 +311,7 @@ def access_log(request):
         access_log_write(request=request, action=AccessAction.EXPORT, description="access log CSV")
         return _access_log_csv(entries)
     return render(
-        request, "emr/access_log.html", {"form": form, "page": _page(request, entries, 50)}
+        request, "emr/access_log.html", {"form": form, "page": paginate(request, entries, 50)}
     )
 
 

@@ -4,7 +4,6 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from emr.models import Patient, Provider
 from emr.permissions import require_perms
 from emr.selectors import patient_list_for_search
+from emr.viewhelpers import form_error, paginate
 from scheduling import selectors, services
 from scheduling.forms import (
     BookingForm,
@@ -29,19 +29,6 @@ from scheduling.models import Appointment, AppointmentStatus
 
 PAGE_SIZE = 50
 ONE_DAY = datetime.timedelta(days=1)
-
-
-def _page(request, items, per_page: int = PAGE_SIZE):
-    return Paginator(items, per_page).get_page(request.GET.get("page"))
-
-
-def _form_error(form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on its fields when it names them."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _next_url(request: HttpRequest, default: str) -> str:
@@ -143,7 +130,7 @@ def today(request):
     """The front desk's day: every appointment with its status and the next step."""
     form = DayForm(request.GET or None)
     day = form.day()
-    page = _page(request, selectors.appointment_list_for_day(day=day))
+    page = paginate(request, selectors.appointment_list_for_day(day=day), PAGE_SIZE)
     for appointment in page:
         appointment.coverage_flags = selectors.coverage_problems(
             coverages=appointment.patient.active_coverages, day=day
@@ -175,7 +162,9 @@ def my_day(request):
         "previous_day": day - ONE_DAY,
         "next_day": day + ONE_DAY,
         "provider": provider,
-        "page": _page(request, selectors.appointment_list_for_day(day=day, provider=provider)),
+        "page": paginate(
+            request, selectors.appointment_list_for_day(day=day, provider=provider), PAGE_SIZE
+        ),
         "now": timezone.now(),
     }
     template = "scheduling/_my_day_list.html" if request.htmx else "scheduling/my_day.html"
@@ -224,7 +213,7 @@ def book(request):
                 booked_by=request.user,
             )
         except ValidationError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(
                 request,
@@ -344,7 +333,7 @@ def appointment_reschedule(request, pk: int):
                 by=request.user,
             )
         except ValidationError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(
                 request,
@@ -368,7 +357,7 @@ def appointment_cancel(request, pk: int):
                 appointment=appointment, reason=form.cleaned_data["reason"], by=request.user
             )
         except ValidationError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(
                 request,
@@ -401,7 +390,7 @@ def appointment_check_in(request, pk: int):
                 coverage=form.cleaned_data["coverage"],
             )
         except ValidationError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(request, f"{patient.full_name} is checked in.")
             return redirect(_next_url(request, reverse("scheduling:today")))
