@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from charting.models import DiagnosisCode
 
@@ -77,6 +77,11 @@ def icd10cm_load(*, release: list[tuple[str, str, bool]] | None = None) -> LoadR
             unique_fields=["code"],
             update_fields=["description", "billable"],
         )
+    if changed:
+        # Fresh statistics, so the planner picks the search indexes at once rather than
+        # after autovacuum gets round to the table.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {DiagnosisCode._meta.db_table}")
     return LoadResult(
         created=created,
         updated=updated,
