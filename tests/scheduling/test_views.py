@@ -407,6 +407,15 @@ class TestCheckIn:
 
         assert "No coverage on file" in html
 
+    def test_offers_the_copay_beside_the_check_in(self, desk, roles):
+        appointment = AppointmentFactory(start=now_on_the_quarter())
+
+        html = desk.get(
+            reverse("scheduling:appointment_check_in", args=[appointment.pk])
+        ).content.decode()
+
+        assert f'href="{reverse("billing:copay", args=[appointment.patient_id])}"' in html
+
     def test_flags_expired_coverage(self, desk, roles):
         appointment = AppointmentFactory(start=now_on_the_quarter())
         CoverageFactory(
