@@ -21,6 +21,7 @@ from billing.models import (
     StatementBatch,
 )
 from charting.models import Encounter, EncounterStatus
+from emr.history import HistoryEntry, history_entries, newest_first
 from emr.models import DocumentStatus
 
 
@@ -85,6 +86,14 @@ def claim_status_counts() -> dict[str, int]:
         Claim.objects.values("status").annotate(count=Count("pk")).values_list("status", "count")
     )
     return {status: counts.get(status, 0) for status in ClaimStatus.values}
+
+
+def claim_history_entries(*, claim: Claim) -> list[HistoryEntry]:
+    """Field-level changes to a claim, newest first."""
+    records = claim.history.select_related("history_user").order_by("history_date", "history_id")
+    return newest_first(
+        history_entries(records, lambda record: f"Claim ({record.get_status_display()})")
+    )
 
 
 def claim_get_for_detail(*, pk: int) -> Claim:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import datetime
 import re
-from collections import defaultdict
-from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import Case, F, IntegerField, Prefetch, Q, QuerySet, Value, When
@@ -28,6 +25,7 @@ from charting.models import (
     ProcedureLine,
     Vitals,
 )
+from emr.history import HistoryEntry, history_entries_by_object, newest_first
 from emr.models import Patient, Provider
 from scheduling.availability import day_bounds
 from scheduling.models import Appointment, AppointmentStatus
@@ -278,79 +276,6 @@ def vitals_list_for_trend(*, patient: Patient, limit: int = TREND_POINTS) -> lis
 # --- History --------------------------------------------------------------------------------
 
 
-@dataclass
-class FieldChange:
-    field: str
-    old: str
-    new: str
-
-
-@dataclass
-class HistoryEntry:
-    when: datetime.datetime
-    who: str
-    what: str
-    kind: str  # created, changed, removed
-    changes: list[FieldChange] = field(default_factory=list)
-
-
-def _display(record, field_name: str) -> str:
-    model_field = record.instance_type._meta.get_field(field_name)
-    value = getattr(record, model_field.attname, None)
-    if value in (None, "", []):
-        return ""
-    if model_field.choices:
-        return str(dict(model_field.flatchoices).get(value, value))
-    if isinstance(value, list):
-        return ", ".join(str(item) for item in value)
-    return str(value)
-
-
-def _who(record) -> str:
-    user = record.history_user
-    return f"{user.get_full_name() or user.username} ({user.username})" if user else "system"
-
-
-def _entries_for(records, describe) -> list[HistoryEntry]:
-    """One object's historical records (oldest first) as field-level entries."""
-    entries = []
-    previous = None
-    for record in records:
-        if record.history_type == "-":
-            entries.append(
-                HistoryEntry(record.history_date, _who(record), describe(record), "removed")
-            )
-        elif previous is None or record.history_type == "+":
-            entries.append(
-                HistoryEntry(record.history_date, _who(record), describe(record), "created")
-            )
-        else:
-            delta = record.diff_against(previous, excluded_fields=["created_at", "updated_at"])
-            changes = [
-                FieldChange(
-                    field=str(record.instance_type._meta.get_field(change.field).verbose_name),
-                    old=_display(previous, change.field),
-                    new=_display(record, change.field),
-                )
-                for change in delta.changes
-            ]
-            if changes:
-                entries.append(
-                    HistoryEntry(
-                        record.history_date, _who(record), describe(record), "changed", changes
-                    )
-                )
-        previous = record
-    return entries
-
-
-def _grouped(records) -> list[list]:
-    by_object = defaultdict(list)
-    for record in records:
-        by_object[record.id].append(record)
-    return list(by_object.values())
-
-
 def encounter_history_entries(*, encounter: Encounter) -> list[HistoryEntry]:
     """Every recorded change to the encounter, its note, vitals, coding and addenda, newest first."""
     ordering = ("history_date", "history_id")
@@ -385,7 +310,5 @@ def encounter_history_entries(*, encounter: Encounter) -> list[HistoryEntry]:
     entries: list[HistoryEntry] = []
     for records, describe in sources:
         records = records.select_related("history_user").order_by(*ordering)
-        for group in _grouped(records):
-            entries += _entries_for(group, describe)
-    entries.sort(key=lambda entry: entry.when, reverse=True)
-    return entries
+        entries += history_entries_by_object(records, describe)
+    return newest_first(entries)

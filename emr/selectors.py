@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections import defaultdict
-from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from emr.history import HistoryEntry, history_entries, history_entries_by_object, newest_first
 from emr.models import AccessLog, Coverage, Patient
 
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y")
@@ -88,85 +87,24 @@ def patient_get_for_chart(*, pk: int) -> Patient:
     ).get(pk=pk)
 
 
-@dataclass
-class FieldChange:
-    field: str
-    old: str
-    new: str
-
-
-@dataclass
-class HistoryEntry:
-    when: datetime.datetime
-    who: str
-    what: str
-    kind: str  # created, changed
-    changes: list[FieldChange] = field(default_factory=list)
-
-
-def _display(record, field_name: str) -> str:
-    model_field = record.instance_type._meta.get_field(field_name)
-    value = getattr(record, model_field.attname, None)
-    if value in (None, ""):
-        return ""
-    if model_field.choices:
-        return str(dict(model_field.flatchoices).get(value, value))
-    if model_field.is_relation:
-        related = getattr(record, field_name, None)
-        return str(related) if related is not None else str(value)
-    return str(value)
-
-
-def _entries_for(records, describe) -> list[HistoryEntry]:
-    """Turn one object's historical records (oldest first) into field-level entries."""
-    entries = []
-    previous = None
-    for record in records:
-        user = record.history_user
-        who = f"{user.get_full_name() or user.username} ({user.username})" if user else "system"
-        if previous is None or record.history_type == "+":
-            entries.append(HistoryEntry(record.history_date, who, describe(record), "created"))
-        else:
-            delta = record.diff_against(previous, excluded_fields=["created_at", "updated_at"])
-            changes = [
-                FieldChange(
-                    field=record.instance_type._meta.get_field(change.field).verbose_name,
-                    old=_display(previous, change.field),
-                    new=_display(record, change.field),
-                )
-                for change in delta.changes
-            ]
-            if changes:
-                entries.append(
-                    HistoryEntry(record.history_date, who, describe(record), "changed", changes)
-                )
-        previous = record
-    return entries
-
-
 def patient_history_entries(*, patient: Patient) -> list[HistoryEntry]:
     """Field-level changes to a patient's demographics and coverage, newest first."""
-    patient_records = list(
-        Patient.history.filter(id=patient.pk)
-        .select_related("history_user")
-        .order_by("history_date", "history_id")
+    ordering = ("history_date", "history_id")
+    patient_records = (
+        Patient.history.filter(id=patient.pk).select_related("history_user").order_by(*ordering)
     )
     coverage_records = (
         Coverage.history.filter(patient_id=patient.pk)
         .select_related("history_user", "payer")
-        .order_by("history_date", "history_id")
+        .order_by(*ordering)
     )
-    by_coverage = defaultdict(list)
-    for record in coverage_records:
-        by_coverage[record.id].append(record)
-
-    entries = _entries_for(patient_records, lambda record: "Demographics")
-    for records in by_coverage.values():
-        entries += _entries_for(
-            records, lambda record: f"Coverage: {record.payer} ({record.get_priority_display()})"
+    return newest_first(
+        history_entries(patient_records, lambda record: "Demographics")
+        + history_entries_by_object(
+            coverage_records,
+            lambda record: f"Coverage: {record.payer} ({record.get_priority_display()})",
         )
-    entries.sort(key=lambda entry: entry.when, reverse=True)
-    return entries
+    )
 
 
 def _start_of_day(day: datetime.date) -> datetime.datetime:

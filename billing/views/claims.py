@@ -338,17 +338,7 @@ def claim_cms1500(request, pk: int):
 @require_GET
 def claim_history(request, pk: int):
     claim = _get_claim(pk)
-    records = claim.history.select_related("history_user").order_by("-history_date", "-history_id")
-    entries = []
-    for record in records:
-        previous = record.prev_record
-        changes = []
-        if previous is not None:
-            delta = record.diff_against(previous, excluded_fields=["created_at", "updated_at"])
-            changes = [
-                (change.field.replace("_", " "), change.old, change.new) for change in delta.changes
-            ]
-        entries.append({"record": record, "changes": changes})
+    entries = selectors.claim_history_entries(claim=claim)
     return render(
         request,
         "billing/claim_history.html",

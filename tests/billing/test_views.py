@@ -455,3 +455,27 @@ def test_scrub_shows_warnings_apart_from_problems(client_as, claim):
 
     assert "found no problems" in html
     assert "ZIP+4" in html
+
+
+def test_claim_history_shows_each_changed_field_with_who_in_constant_queries(
+    client, billing_user, django_assert_max_num_queries
+):
+    claim = submitted_claim(by=billing_user)
+    services.claim_deny(
+        claim=claim, reason="Member not eligible on date of service", by=billing_user
+    )
+    client.force_login(billing_user)
+    url = reverse("billing:claim_history", args=[claim.pk])
+    client.get(url)  # warm the page header cache
+
+    with django_assert_max_num_queries(12) as few:
+        html = client.get(url).content.decode()
+    claim = Claim.objects.get(pk=claim.pk)
+    for n in range(10):  # test data: more history rows, written directly
+        claim.denial_reason = f"Reason {n}"
+        claim.save()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(url)
+
+    assert "Member not eligible on date of service" in html
+    assert f"({billing_user.username})" in html
